@@ -1,0 +1,1 @@
+"""The trusted checker: the pytest plugin, the ``sub`` proxy and result capture."""

@@ -1,0 +1,202 @@
+"""The checker's pytest plugin: the ``sub`` and ``rng`` fixtures, markers, and result capture.
+
+Loaded by the engine with ``-p grader.checker.plugin``; the engine also registers a
+``GradingSession`` holding the submissions. ``sub`` is a session-scoped fixture parametrized
+over the submissions, so pytest groups every test of one submission together and one
+session grades a whole list of submissions. Verdicts are pytest's own outcomes, here in the
+trusted process; the runner only ever supplies data.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import torch
+
+from grader.checker.proxy import SubmissionProxy
+from grader.feedback import StudentFacing
+from grader.results import HIDDEN, VISIBLE, LessonResult, TestResult, split_points
+
+SESSION = pytest.StashKey["GradingSession"]()
+SUB_ID = "submission{}"
+HIDDEN_FAILURE = "this check failed"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(n): points this test is worth (split over its cases)")
+    config.addinivalue_line("markers", "disabled(*apis): APIs the submission may not call here")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    session = metafunc.config.stash.get(SESSION, None)
+    if session is not None and "sub" in metafunc.fixturenames:
+        count = len(session.proxies)
+        metafunc.parametrize("sub", range(count), indirect=True, scope="session",
+                             ids=[SUB_ID.format(i) for i in range(count)])
+
+
+@pytest.fixture(scope="session")
+def sub(request: pytest.FixtureRequest):
+    """The submission under test: attribute calls run in the sandboxed runner."""
+    session = request.config.stash[SESSION]
+    proxy = session.proxies[request.param]
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> torch.Generator:
+    """A generator seeded from the course seed and the test's name: same inputs for everyone."""
+    return torch.Generator().manual_seed(_test_seed(request))
+
+
+@pytest.fixture(autouse=True)
+def _grading_context(request: pytest.FixtureRequest):
+    torch.manual_seed(_test_seed(request))
+    proxy = request.getfixturevalue("sub") if "sub" in request.fixturenames else None
+    if proxy is not None:
+        proxy.disabled = tuple(
+            name for mark in request.node.iter_markers("disabled") for name in mark.args
+        )
+    yield
+    if proxy is not None:
+        proxy.disabled = ()
+
+
+def _test_seed(request: pytest.FixtureRequest) -> int:
+    session = request.config.stash.get(SESSION, None)
+    base = session.seed if session is not None else 0
+    return zlib.crc32(f"{base}:{display_name(request.node)}".encode())
+
+
+def display_name(item: pytest.Item) -> str:
+    """The test's name without the submission parameter: the same for every submission."""
+    name = item.name
+    for sub_id in _sub_ids(item):
+        name = name.replace(f"-{sub_id}]", "]").replace(f"[{sub_id}-", "[")
+        name = name.replace(f"[{sub_id}]", "").replace(f"-{sub_id}-", "-")
+    return f"{Path(item.path).name}::{name}"
+
+
+def _sub_ids(item: pytest.Item) -> list[str]:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or "sub" not in callspec.params:
+        return []
+    return [SUB_ID.format(callspec.params["sub"])]
+
+
+@dataclass
+class _Record:
+    submission: int
+    name: str
+    description: str
+    points: float
+    visibility: str
+    passed: bool = True
+    feedback: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(eq=False)
+class GradingSession:
+    """Registered as a pytest plugin by the engine for one run over many submissions."""
+
+    proxies: Sequence[SubmissionProxy]
+    labels: Sequence[str]
+    lesson_id: str
+    public_paths: Sequence[Path]
+    seed: int
+    records: dict[str, _Record] = field(default_factory=dict)
+    collection_errors: list[str] = field(default_factory=list)
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[SESSION] = self
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        cases: dict[tuple, int] = {}
+        for item in items:
+            key = self._case_key(item)
+            cases[key] = cases.get(key, 0) + 1
+        for item in items:
+            marker = item.get_closest_marker("points")
+            points = float(marker.args[0]) if marker and marker.args else 1.0
+            doc = (getattr(item, "function", None).__doc__ or "").strip()
+            public = any(Path(item.path).resolve() == p.resolve() for p in self.public_paths)
+            self.records[item.nodeid] = _Record(
+                submission=self._submission_of(item),
+                name=display_name(item),
+                description=doc.splitlines()[0] if doc else item.name,
+                points=split_points(points, cases[self._case_key(item)]),
+                visibility=VISIBLE if public else HIDDEN,
+            )
+
+    def _submission_of(self, item: pytest.Item) -> int:
+        callspec = getattr(item, "callspec", None)
+        return int(callspec.params.get("sub", 0)) if callspec is not None else -1
+
+    def _case_key(self, item: pytest.Item) -> tuple:
+        return (str(item.path), getattr(item, "originalname", item.name), self._submission_of(item))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        record = self.records.get(item.nodeid)
+        if record is not None:
+            record.seconds += report.duration
+        if record is not None and report.failed and record.passed:
+            record.passed = False
+            record.feedback = self._feedback(call, record)
+        return report
+
+    def _feedback(self, call: pytest.CallInfo, record: _Record) -> str:
+        excinfo = call.excinfo
+        exc = excinfo.value if excinfo is not None else None
+        if isinstance(exc, StudentFacing):
+            if record.visibility == VISIBLE and exc.details:
+                return f"{exc.feedback}\n{exc.details}"
+            return exc.feedback
+        if record.visibility == VISIBLE and exc is not None:
+            text = str(exc).strip() or type(exc).__name__
+            return text if len(text) <= 600 else text[:597] + "..."
+        return HIDDEN_FAILURE
+
+    def results(self) -> list[LessonResult]:
+        per_submission: list[list[TestResult]] = [[] for _ in self.proxies]
+        seconds = [0.0 for _ in self.proxies]
+        shared: list[TestResult] = []
+        for record in self.records.values():
+            if record.submission >= 0:
+                seconds[record.submission] += record.seconds
+            result = TestResult(
+                name=record.name,
+                description=record.description,
+                max_score=record.points,
+                passed=record.passed,
+                feedback=record.feedback,
+                visibility=record.visibility,
+            )
+            if record.submission < 0:
+                shared.append(result)
+            else:
+                per_submission[record.submission].append(result)
+        return [
+            LessonResult(
+                lesson=self.lesson_id,
+                submission=label,
+                tests=tuple(shared + tests),
+                execution_time=round(elapsed, 3),
+                problem=proxy.load_problem,
+                printed=proxy.printed(),
+            )
+            for label, proxy, tests, elapsed in zip(
+                self.labels, self.proxies, per_submission, seconds, strict=True
+            )
+        ]

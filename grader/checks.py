@@ -1,0 +1,187 @@
+"""Assertions for public checks and hidden suites, with feedback safe for students.
+
+Every helper raises ``Mismatch`` whose ``feedback`` names the function, what is wrong and,
+when recognisable, the mistake (see ``grader.diagnose``); ``details`` (expected vs got) is
+shown for public checks only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+from grader import diagnose
+from grader.diagnose import Mistake, ratio_mistakes
+from grader.feedback import Mismatch, RemoteRaised
+from grader.wire import FunctionSource, ObjectSpec
+
+__all__ = [
+    "Mistake", "ratio_mistakes", "expect_close", "expect_tensor", "expect_tuple", "expect_raises", "expect_untouched",
+    "expect_contract", "source_fn", "helper_object", "generator", "tolerances", "short",
+]
+
+TOLERANCES = {torch.float64: (1e-7, 1e-9), torch.float32: (1e-4, 1e-5)}
+
+
+def tolerances(dtype: torch.dtype) -> tuple[float, float]:
+    """(rtol, atol) for comparing values computed in ``dtype``."""
+    return TOLERANCES.get(dtype, (1e-2, 1e-3))
+
+
+def source_fn(source: str, name: str = "") -> FunctionSource:
+    """A function for the submission to receive, built in the runner from its source text."""
+    return FunctionSource(source, name)
+
+
+def helper_object(factory: str, *args: Any, **kwargs: Any) -> ObjectSpec:
+    """An object built in the runner by a lesson helper, e.g. ``"tinynet.load_pretrained"``."""
+    return ObjectSpec(factory, args, kwargs)
+
+
+def generator(seed: int) -> ObjectSpec:
+    """A ``torch.Generator`` seeded with ``seed``, built in the runner."""
+    return ObjectSpec("generator", (seed,))
+
+
+def short(value: Any, limit: int = 6) -> str:
+    """A compact rendering of a value for expected-vs-got lines."""
+    if isinstance(value, torch.Tensor):
+        flat = value.detach().reshape(-1)
+        shown = ", ".join(f"{float(v):.6g}" for v in flat[:limit].tolist()) if flat.numel() else ""
+        more = ", …" if flat.numel() > limit else ""
+        body = f"[{shown}{more}]" if value.dim() else f"{float(value):.6g}"
+        dtype = str(value.dtype).removeprefix("torch.")
+        return f"tensor({body}, shape={tuple(value.shape)}, dtype={dtype})"
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _describe_type(value: Any) -> str:
+    if value is None:
+        return "None"
+    if hasattr(value, "__array__") and not isinstance(value, torch.Tensor):
+        return "a numpy array"
+    return f"a {type(value).__name__}"
+
+
+def expect_tensor(
+    got: Any,
+    *,
+    what: str,
+    dtype: torch.dtype | None = None,
+    shape: tuple[int, ...] | torch.Size | None = None,
+) -> torch.Tensor:
+    """``got`` is a tensor of the given dtype and shape that does not require grad."""
+    if not isinstance(got, torch.Tensor):
+        raise Mismatch(f"{what} should be a torch tensor, but it is {_describe_type(got)}",
+                       f"got {short(got)}")
+    if shape is not None and tuple(got.shape) != tuple(shape):
+        hint = ""
+        if got.dim() == len(shape) + 1 and 1 in got.shape:
+            hint = ": an extra dimension of size 1 (broadcasting (N, 1) against (N,)?)"
+        raise Mismatch(f"{what} has shape {tuple(got.shape)} instead of {tuple(shape)}{hint}")
+    if dtype is not None and got.dtype != dtype:
+        raise Mismatch(f"{what} has dtype {str(got.dtype)[6:]} instead of {str(dtype)[6:]}: "
+                       f"results keep the dtype of the inputs")
+    if got.requires_grad:
+        raise Mismatch(f"{what} still requires grad: return a detached tensor")
+    return got
+
+
+def expect_tuple(got: Any, length: int, *, what: str) -> tuple:
+    """``got`` is a tuple (or list) of ``length`` values, e.g. a gradient pair (dw, db)."""
+    if not isinstance(got, (tuple, list)) or len(got) != length:
+        raise Mismatch(f"{what} should return {length} values as a tuple, but it returned "
+                       f"{_describe_type(got)}", f"got {short(got)}")
+    return tuple(got)
+
+
+def expect_close(
+    got: Any,
+    expected: torch.Tensor,
+    *,
+    what: str,
+    mistakes: Iterable[Mistake] = (),
+    rtol: float | None = None,
+    atol: float | None = None,
+    nonfinite: str | None = None,
+    check_dtype: bool = True,
+) -> None:
+    """``got`` is a tensor equal to ``expected`` (shape, dtype and values within tolerance)."""
+    expected = torch.as_tensor(expected)
+    got = expect_tensor(got, what=what, shape=expected.shape,
+                        dtype=expected.dtype if check_dtype else None)
+    default_rtol, default_atol = tolerances(expected.dtype)
+    rtol = default_rtol if rtol is None else rtol
+    atol = default_atol if atol is None else atol
+    if diagnose.close(got, expected, rtol, atol):
+        return
+    mistakes = list(mistakes)
+    reason = diagnose.explain(got, expected, mistakes, rtol=rtol, atol=atol, nonfinite=nonfinite)
+    feedback = f"{what}: {reason}" if reason else f"{what} does not match the expected value"
+    raise Mismatch(feedback, f"expected {short(expected)}\n     got {short(got)}")
+
+
+def expect_raises(
+    error: type[Exception], call: Any, *args: Any, what: str, why: str,
+    match: str | None = None, **kwargs: Any,
+) -> RemoteRaised:
+    """Calling the submission raises ``error`` (as the contract says it must, ``why``)."""
+    try:
+        returned = call(*args, **kwargs)
+    except RemoteRaised as raised:
+        if not isinstance(raised, error):
+            raise Mismatch(
+                f"{what} should raise {error.__name__} {why}, "
+                f"but it raised {raised.type_name}", raised.feedback) from None
+        if match and match.lower() not in raised.feedback.lower():
+            raise Mismatch(f"{what} raises {error.__name__} {why}, as it should, but its "
+                           f"message should mention {match!r}", raised.feedback) from None
+        return raised
+    raise Mismatch(f"{what} should raise {error.__name__} {why}, but it returned normally",
+                   f"got {short(returned)}")
+
+
+def expect_untouched(before: Iterable[Any], after: Iterable[Any], *, what: str,
+                     names: Iterable[str]) -> None:
+    """Arguments came back exactly as they were sent: values, requires_grad and .grad."""
+    for name, old, new in zip(names, before, after, strict=False):
+        if not isinstance(old, torch.Tensor) or not isinstance(new, torch.Tensor):
+            continue
+        if old.shape != new.shape or old.dtype != new.dtype or not torch.equal(
+            old.detach(), new.detach()
+        ):
+            raise Mismatch(f"{what} modified its argument {name} in place: inputs must stay "
+                           f"unchanged (work on a copy, or build new tensors)")
+        if old.requires_grad != new.requires_grad:
+            raise Mismatch(f"{what} changed {name}.requires_grad: leave the caller's tensor as "
+                           f"it was (use a detached copy for autograd)")
+        if old.grad is None and new.grad is not None:
+            raise Mismatch(f"{what} left a .grad on its argument {name}: compute gradients on "
+                           f"a detached copy so the caller's tensor is untouched")
+
+
+def expect_contract(outcome: Any, args: Iterable[Any], *, what: str,
+                    names: Iterable[str]) -> None:
+    """The general rules: inputs untouched, no storage shared, result does not require grad."""
+    expect_untouched(args, outcome.args_after, what=what, names=names)
+    if outcome.shares_storage:
+        raise Mismatch(f"{what} returned a tensor that shares memory with an argument: "
+                       f"return a new tensor (e.g. .clone())")
+    for part in _tensors(outcome.result):
+        if part.requires_grad:
+            raise Mismatch(f"{what} returned a tensor that still requires grad: "
+                           f"return a detached tensor")
+
+
+def _tensors(value: Any):
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _tensors(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors(item)

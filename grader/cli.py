@@ -1,0 +1,96 @@
+"""The instructor's command line, ``grader``: thin click commands over the library."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from grader.course import Course, CourseError, load_course
+
+COURSE_OPTION = click.option(
+    "--course", "course_path", type=click.Path(path_type=Path), default=None,
+    help="The course folder (default: found by walking up from here to course.toml).",
+)
+
+
+def open_course(course_path: Path | None) -> Course:
+    try:
+        return load_course(course_path)
+    except CourseError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.version_option(package_name="torch-grader-course")
+def main() -> None:
+    """Grade the PyTorch fundamentals course: score submissions, validate the suites."""
+
+
+@main.command()
+@click.argument("lesson_id", metavar="LESSON")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print Gradescope-style results.json.")
+@COURSE_OPTION
+def score(lesson_id: str, path: Path, as_json: bool, course_path: Path | None) -> None:
+    """Grade one submission (a file, or a folder holding the lesson's module).
+
+    Exits 0 whenever grading ran, whatever the score; non-zero only when it could not grade.
+    """
+    from grader.runner_host import RunnerHost
+
+    course = open_course(course_path)
+    try:
+        lesson = course.lesson(lesson_id)
+    except CourseError as exc:
+        raise click.ClickException(str(exc)) from None
+    host = RunnerHost()  # torch starts importing in the runner while we set up the checker
+    try:
+        result = _grade_one(course, lesson, path, host)
+    finally:
+        host.close()
+    if as_json:
+        from grader.gradescope import results_json
+
+        click.echo(json.dumps(results_json(result), indent=2))
+    else:
+        from grader.report_text import lesson_report
+
+        click.echo(lesson_report(result))
+
+
+def _grade_one(course, lesson, path, host):
+    from grader.engine import GradingError, Submission, grade
+
+    started = time.monotonic()
+    try:
+        submission = Submission.from_path(lesson, path)
+        (result,) = grade(course, lesson, [submission], host=host)
+    except GradingError as exc:
+        raise click.ClickException(str(exc)) from None
+    from dataclasses import replace
+
+    return replace(result, execution_time=round(time.monotonic() - started, 3))
+
+
+@main.command()
+@COURSE_OPTION
+def demo(course_path: Path | None) -> None:
+    """Score the bundled reference solution and the untouched stub of every lesson."""
+    from grader.engine import GradingError, Submission, grade
+    from grader.report_text import summary_line
+    from grader.runner_host import RunnerHost
+
+    course = open_course(course_path)
+    with RunnerHost() as host:
+        for lesson in course.lessons:
+            for label, path in (("reference", course.solution_path(lesson)),
+                                ("stub", course.stub_path(lesson))):
+                try:
+                    (result,) = grade(course, lesson, [Submission.from_path(lesson, path, label)],
+                                      host=host)
+                except GradingError as exc:
+                    raise click.ClickException(str(exc)) from None
+                click.echo(summary_line(result))

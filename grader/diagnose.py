@@ -1,0 +1,103 @@
+"""Recognise the shape of a wrong answer and name the mistake: the one place all suites share.
+
+A suite passes the expected value and a list of ``Mistake`` candidates: each is the answer a
+known wrong solution would give (computed in the checker), with the sentence that names it.
+``explain`` checks non-finite values, then the candidates, then a constant ratio to the
+expected value, and returns the first explanation that fits, or None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A recognisable wrong answer: ``value`` is what that mistake returns."""
+
+    message: str
+    value: Any
+
+
+# Ratios got/expected that mean something for any gradient-like quantity.
+FACTOR_TWO_MISSING = "the factor 2 from differentiating the square is missing"
+SIGN_FLIPPED = "the sign is flipped: check the order in (prediction − target) and the update's −"
+EXTRA_FACTOR_TWO = "there is an extra factor 2"
+
+
+def ratio_mistakes(expected: torch.Tensor, n: int | None = None) -> list[Mistake]:
+    """The common scaled versions of a gradient: ×½, ×(−1), ×N (sum for mean), ×2, ×1/N."""
+    mistakes = [
+        Mistake(FACTOR_TWO_MISSING, expected * 0.5),
+        Mistake(SIGN_FLIPPED, -expected),
+        Mistake(EXTRA_FACTOR_TWO, expected * 2),
+    ]
+    if n is not None and n > 2:
+        mistakes += [
+            Mistake(f"it is {n}× too large: a sum where a mean belongs (divide by N = {n})",
+                    expected * n),
+            Mistake(f"it is {n}× too small: divided by N = {n} once too often", expected / n),
+        ]
+    return mistakes
+
+
+def close(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float) -> bool:
+    """Same shape and all values within tolerance; nan only matches nan."""
+    if got.shape != expected.shape:
+        return False
+    return bool(torch.allclose(got.to(torch.float64), expected.to(torch.float64),
+                               rtol=rtol, atol=atol, equal_nan=True))
+
+
+def explain(
+    got: torch.Tensor,
+    expected: torch.Tensor,
+    mistakes: Iterable[Mistake] = (),
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    nonfinite: str | None = None,
+) -> str | None:
+    """Name the mistake behind ``got`` when it has a recognisable shape, else None."""
+    got64 = got.detach().to(torch.float64)
+    expected64 = expected.detach().to(torch.float64)
+    if not torch.isfinite(got64).all() and torch.isfinite(expected64).all():
+        bad = "nan" if torch.isnan(got64).any() else "inf"
+        return f"the result contains {bad}" + (f": {nonfinite}" if nonfinite else "")
+    for mistake in mistakes:
+        value = torch.as_tensor(mistake.value).detach().to(torch.float64)
+        if value.shape == got64.shape and close(got64, value, rtol, atol) and not close(
+            value, expected64, rtol, atol
+        ):
+            return mistake.message
+    if got64.shape != expected64.shape:
+        return None
+    ratio = constant_ratio(got64, expected64, rtol)
+    if ratio is not None:
+        return f"it is {format_number(ratio)}× the expected value: a constant factor is off"
+    return None
+
+
+def constant_ratio(got: torch.Tensor, expected: torch.Tensor, rtol: float) -> float | None:
+    """c when got ≈ c·expected for one constant c ≠ 1 (and expected is not all zero)."""
+    scale = float(expected.abs().max()) if expected.numel() else 0.0
+    if scale == 0.0:
+        return None
+    c = float((got * expected).sum() / (expected * expected).sum())
+    if abs(c - 1) < 1e-3 or c == 0:
+        return None
+    residual = float((got - c * expected).abs().max())
+    return c if residual <= max(rtol, 1e-6) * 10 * scale * max(abs(c), 1) else None
+
+
+def format_number(x: float) -> str:
+    for simple in (0.5, -1.0, 2.0, -0.5, -2.0, 0.25, 4.0):
+        if abs(x - simple) < 1e-6:
+            return f"{simple:g}"
+    if abs(x - round(x)) < 1e-6:
+        return f"{round(x)}"
+    return f"{x:.3g}"

@@ -1,0 +1,142 @@
+"""The grading engine: run a lesson's public checks and hidden suite against submissions.
+
+``grade`` runs one in-process pytest session over any number of submissions of one lesson;
+the tests reach each submission only through the ``sub`` fixture, which talks to a forked
+child of the warm runner. This process (the checker) never imports student code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.course import Course, Lesson
+from grader.results import LessonResult
+from grader.runner_host import JobLimits, RunnerHost
+
+PYTEST_INI = Path(__file__).resolve().parent / "checker" / "pytest.ini"
+MAX_SUBMISSION_BYTES = 1024 * 1024
+
+
+class GradingError(Exception):
+    """Grading could not run at all (as opposed to a submission scoring low)."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's module for one lesson, as bytes: it is never imported here."""
+
+    label: str
+    source: bytes
+
+    @classmethod
+    def from_path(cls, lesson: Lesson, path: Path, label: str | None = None) -> Submission:
+        """Read a submission from its module file, or from a folder holding it."""
+        path = Path(path)
+        file = path / lesson.module if path.is_dir() else path
+        if not file.exists():
+            where = f"in {path}" if path.is_dir() else f"at {path}"
+            raise GradingError(f"no {lesson.module} {where}; pass the file or its folder")
+        if not file.is_file():
+            raise GradingError(f"{file} is not a regular file")
+        size = file.stat().st_size
+        if size > MAX_SUBMISSION_BYTES:
+            raise GradingError(f"{file} is {size} bytes; submissions are capped at "
+                               f"{MAX_SUBMISSION_BYTES} bytes")
+        return cls(label or str(path), file.read_bytes())
+
+
+def job_limits(course: Course) -> JobLimits:
+    limits = course.limits
+    return JobLimits(
+        memory_bytes=limits.memory_mb * 1024 * 1024,
+        output_bytes=limits.output_kib * 1024,
+        cpu_seconds=int(limits.job_seconds) + 5,
+    )
+
+
+def suite_paths(course: Course, lesson: Lesson, *, public: bool, hidden: bool) -> list[Path]:
+    """The test files to run: the public checks and/or the hidden suite folder."""
+    paths = []
+    if public and course.public_checks_path(lesson).is_file():
+        paths.append(course.public_checks_path(lesson))
+    if hidden and course.hidden_suite_dir(lesson).is_dir():
+        paths.append(course.hidden_suite_dir(lesson))
+    if not paths:
+        wanted = " and ".join(
+            what for what, on in (("public checks", public), ("hidden suite", hidden)) if on
+        )
+        raise GradingError(f"{lesson.id} has no {wanted} in {course.root}")
+    return paths
+
+
+def grade(
+    course: Course,
+    lesson: Lesson,
+    submissions: Sequence[Submission],
+    *,
+    host: RunnerHost | None = None,
+    public: bool = True,
+    hidden: bool = True,
+) -> list[LessonResult]:
+    """Grade every submission of one lesson; one result per submission, in order."""
+    import pytest
+
+    from grader.checker.plugin import GradingSession
+    from grader.checker.proxy import SubmissionProxy
+
+    paths = suite_paths(course, lesson, public=public, hidden=hidden)
+    helper_files = {}
+    for helper in course.helper_paths(lesson):
+        if not helper.is_file():
+            raise GradingError(f"{lesson.id} needs {helper}, which is missing")
+        helper_files[helper.name] = helper.read_bytes()
+    with contextlib.ExitStack() as stack:
+        if host is None:
+            host = stack.enter_context(RunnerHost())
+        limits = job_limits(course)
+        proxies = [
+            SubmissionProxy(module_file=lesson.module, source=s.source, helper_files=helper_files,
+                            host=host, limits=limits, job_seconds=course.limits.job_seconds,
+                            call_seconds=course.limits.call_seconds)
+            for s in submissions
+        ]
+        session = GradingSession(
+            proxies=proxies, labels=[s.label for s in submissions], lesson_id=lesson.id,
+            public_paths=[course.public_checks_path(lesson)], seed=course.seed,
+        )
+        args = [
+            *map(str, paths), "-c", str(PYTEST_INI), "--rootdir", str(course.root),
+            "--confcutdir", str(course.root), "--import-mode=importlib",
+            "-p", "grader.checker.plugin", "-p", "no:cacheprovider", "-p", "no:terminal",
+            "-p", "no:stepwise",
+        ]
+        try:
+            with _plugin_autoload_off():
+                code = pytest.main(args, plugins=[session])
+        finally:
+            for proxy in proxies:
+                proxy.close()
+    if session.collection_errors:
+        raise GradingError(f"the tests for {lesson.id} could not be collected: "
+                           f"{session.collection_errors[0]}")
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise GradingError(f"the tests for {lesson.id} did not run (pytest exit code {int(code)})")
+    return session.results()
+
+
+@contextlib.contextmanager
+def _plugin_autoload_off() -> Iterator[None]:
+    """Third-party pytest plugins must not change how hidden suites run."""
+    old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old

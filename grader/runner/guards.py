@@ -1,0 +1,136 @@
+"""APIs that a test can disable while it calls the submission ("disabled while graded").
+
+Functions are blocked by a ``TorchFunctionMode``, so every spelling is caught, including
+references the submission took at import time (``from torch import sigmoid``), method forms
+(``x.sigmoid()``) and aliases (``torch.special.expit``). Classes (optimizers) are blocked by
+swapping their ``__init__`` for the duration of the call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Iterator
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+# The names a test may disable, each with every spelling that reaches the same computation.
+SPELLINGS: dict[str, tuple[str, ...]] = {
+    "torch.autograd.grad": ("torch.autograd.grad",),
+    "torch.autograd.backward": ("torch.autograd.backward", "torch.Tensor.backward"),
+    "Tensor.backward": ("torch.Tensor.backward", "torch.autograd.backward"),
+    "torch.sigmoid": (
+        "torch.sigmoid", "torch.sigmoid_", "torch.Tensor.sigmoid", "torch.Tensor.sigmoid_",
+        "torch.special.expit", "torch.nn.functional.sigmoid",
+    ),
+    "torch.tanh": (
+        "torch.tanh", "torch.tanh_", "torch.Tensor.tanh", "torch.Tensor.tanh_",
+        "torch.nn.functional.tanh",
+    ),
+    "torch.softmax": (
+        "torch.softmax", "torch.Tensor.softmax", "torch.nn.functional.softmax",
+        "torch.special.softmax", "torch._softmax",
+    ),
+    "torch.log_softmax": (
+        "torch.log_softmax", "torch.Tensor.log_softmax", "torch.nn.functional.log_softmax",
+        "torch.special.log_softmax", "torch._log_softmax",
+    ),
+    "torch.logsumexp": ("torch.logsumexp", "torch.Tensor.logsumexp", "torch.special.logsumexp"),
+    "torch.nn.functional.cross_entropy": ("torch.nn.functional.cross_entropy",),
+    "torch.nn.functional.nll_loss": ("torch.nn.functional.nll_loss",),
+    "torch.optim.SGD": ("torch.optim.SGD",),
+    "torch.optim": ("torch.optim.Optimizer",),
+}
+# Shorthands a test may use for a group of names.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "autograd": ("torch.autograd.grad", "torch.autograd.backward"),
+}
+
+
+class DisabledAPIError(RuntimeError):
+    """Raised inside the submission when it calls an API the current test disabled."""
+
+
+def _resolve(dotted: str) -> object | None:
+    module_name, _, attr_path = dotted.partition(".")
+    obj: object = importlib.import_module(module_name)
+    for part in attr_path.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def _expand(names: list[str]) -> dict[str, tuple[object, ...]]:
+    expanded: dict[str, tuple[object, ...]] = {}
+    for name in names:
+        for canonical in GROUPS.get(name, (name,)):
+            if canonical not in SPELLINGS:
+                raise ValueError(f"unknown API to disable: {canonical}")
+            objs = tuple(o for o in map(_resolve, SPELLINGS[canonical]) if o is not None)
+            expanded[canonical] = objs
+    return expanded
+
+
+def _message(name: str) -> str:
+    return (
+        f"{name} is disabled while this is graded: compute it yourself from the formula "
+        f"in the notes instead of calling the built-in"
+    )
+
+
+class _BlockFunctions(TorchFunctionMode):
+    def __init__(self, blocked: dict[object, str], hits: list[str]) -> None:
+        super().__init__()
+        self.blocked = blocked
+        self.hits = hits
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = self.blocked.get(func)
+        if name is not None:
+            self.hits.append(name)
+            raise DisabledAPIError(_message(name))
+        return func(*args, **(kwargs or {}))
+
+
+@contextlib.contextmanager
+def disabled(names: list[str], hits: list[str]) -> Iterator[None]:
+    """Block ``names`` (and all their spellings) inside the block; record every attempt."""
+    if not names:
+        yield
+        return
+    blocked_functions: dict[object, str] = {}
+    blocked_classes: list[tuple[type, str]] = []
+    for name, objs in _expand(names).items():
+        for obj in objs:
+            if isinstance(obj, type):
+                blocked_classes.append((obj, name))
+            else:
+                blocked_functions[obj] = name
+    saved = [(cls, cls.__dict__.get("__init__")) for cls, _ in blocked_classes]
+    for cls, name in blocked_classes:
+        cls.__init__ = _blocked_init(name, hits)
+    try:
+        with _BlockFunctions(blocked_functions, hits):
+            yield
+    finally:
+        for cls, init in saved:
+            if init is None:
+                delattr(cls, "__init__")
+            else:
+                cls.__init__ = init
+
+
+def _blocked_init(name: str, hits: list[str]):
+    def __init__(self, *args, **kwargs):
+        hits.append(name)
+        raise DisabledAPIError(_message(name))
+
+    return __init__
+
+
+def warm_up() -> None:
+    """Resolve every spelling once, so the first graded call pays no import cost."""
+    _expand(list(SPELLINGS))
+    assert torch.Tensor  # torch is imported by now

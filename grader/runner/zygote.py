@@ -1,0 +1,155 @@
+"""The warm runner: imports torch once, then forks a fresh child for every job.
+
+It talks to the checker over a Unix SEQPACKET socket (one wire frame per packet). A ``spawn``
+request carries three pipe ends by SCM_RIGHTS (requests in, replies out, output out); the
+child gets them, its own session and process group, its resource limits and a private
+working folder. A ``kill`` request ends a child's whole process group and reports how the
+child ended. No torch operation runs here before forking: OpenMP threads started in the
+parent would hang the children.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import torch  # noqa: E402 - thread settings must come first
+
+from grader import wire  # noqa: E402
+from grader.runner import guards, serve  # noqa: E402
+
+PR_SET_PDEATHSIG = 1
+MAX_PACKET = 65536
+
+
+class Zygote:
+    def __init__(self, control: socket.socket) -> None:
+        self.control = control
+        self.children: dict[int, str] = {}  # pid -> working folder
+        self.ended: dict[int, dict] = {}  # pid -> how it ended, until the checker asks
+
+    def send(self, message: dict) -> None:
+        self.control.send(wire.encode(message))
+
+    def run(self) -> None:
+        self.send({"ready": True, "pid": os.getpid(), "torch": torch.__version__})
+        self.control.settimeout(1.0)
+        while True:
+            self.reap()
+            try:
+                packet, fds, _, _ = socket.recv_fds(self.control, MAX_PACKET, 3)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            if not packet:
+                break
+            header_len, body_len = wire.PREFIX.unpack_from(packet)
+            start = wire.PREFIX.size
+            message = wire.decode(packet[start : start + header_len],
+                                  packet[start + header_len : start + header_len + body_len])
+            if message.get("op") == "spawn" and len(fds) == 3:
+                self.send({"pid": self.spawn(fds, message)})
+            elif message.get("op") == "kill":
+                for fd in fds:
+                    os.close(fd)
+                self.send(self.kill(int(message["pid"])))
+            else:
+                for fd in fds:
+                    os.close(fd)
+                self.send({"error": "unknown request"})
+        for pid in list(self.children):
+            self.kill(pid)
+
+    def spawn(self, fds: list[int], limits: dict) -> int:
+        workdir = tempfile.mkdtemp(prefix="job-")
+        pid = os.fork()
+        if pid == 0:
+            self.child(fds, limits, workdir)
+        for fd in fds:
+            os.close(fd)
+        self.children[pid] = workdir
+        return pid
+
+    def child(self, fds: list[int], limits: dict, workdir: str) -> None:
+        code = 1
+        try:
+            request_fd, reply_fd, output_fd = fds
+            self.control.close()
+            os.setsid()
+            ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            os.dup2(output_fd, 1)
+            os.dup2(output_fd, 2)
+            os.close(output_fd)
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            set_limits(limits)
+            os.chdir(workdir)
+            torch.set_num_threads(1)
+            serve.serve(request_fd, reply_fd, workdir)
+            code = 0
+        finally:
+            os._exit(code)
+
+    def kill(self, pid: int) -> dict:
+        for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                target()
+            except (ProcessLookupError, PermissionError):
+                pass
+        if pid in self.children:
+            try:
+                _, status = os.waitpid(pid, 0)
+                self.ended[pid] = describe_status(status)
+            except ChildProcessError:
+                pass
+            shutil.rmtree(self.children.pop(pid), ignore_errors=True)
+        return self.ended.pop(pid, {"unknown": True})
+
+    def reap(self) -> None:
+        for pid in list(self.children):
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done, status = pid, 0
+            if done:
+                self.ended[pid] = describe_status(status)
+                shutil.rmtree(self.children.pop(pid), ignore_errors=True)
+
+
+def describe_status(status: int) -> dict:
+    if os.WIFSIGNALED(status):
+        return {"signal": os.WTERMSIG(status)}
+    return {"exit_code": os.WEXITSTATUS(status)}
+
+
+def set_limits(limits: dict) -> None:
+    """Resource limits for one job; each is optional so the sandbox layer can add more."""
+    pairs = {
+        "memory_bytes": resource.RLIMIT_AS,
+        "file_bytes": resource.RLIMIT_FSIZE,
+        "cpu_seconds": resource.RLIMIT_CPU,
+    }
+    for key, which in pairs.items():
+        value = limits.get(key)
+        if value:
+            resource.setrlimit(which, (int(value), int(value)))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def main() -> None:
+    control = socket.socket(fileno=int(sys.argv[1]))
+    guards.warm_up()
+    Zygote(control).run()
+
+
+if __name__ == "__main__":
+    main()
