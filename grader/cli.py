@@ -76,6 +76,50 @@ def _grade_one(course, lesson, path, host):
 
 
 @main.command()
+@click.option("--lesson", "lesson_ids", multiple=True, metavar="LESSON",
+              help="Validate only this lesson (repeatable); default: every lesson.")
+@click.option("--verbose", "-v", is_flag=True, help="List every catalogued solution's verdict.")
+@COURSE_OPTION
+def validate(lesson_ids: tuple[str, ...], verbose: bool, course_path: Path | None) -> None:
+    """Prove the hidden suites: reference full marks, stub zero, mistakes caught and named.
+
+    Exits 0 only when every lesson holds.
+    """
+    from grader.engine import GradingError, grade
+    from grader.runner_host import RunnerHost
+    from grader.validate import table, validate_lesson
+
+    course = open_course(course_path)
+    try:
+        lessons = [course.lesson(i) for i in lesson_ids] if lesson_ids else list(course.lessons)
+    except CourseError as exc:
+        raise click.ClickException(str(exc)) from None
+    validations = []
+    with RunnerHost() as host:
+        for lesson in lessons:
+            try:
+                validation = validate_lesson(
+                    course, lesson, lambda lesson, subs: grade(course, lesson, subs, host=host))
+            except (GradingError, ValueError) as exc:
+                raise click.ClickException(str(exc)) from None
+            validations.append(validation)
+            if verbose:
+                for verdict in validation.mistakes:
+                    mark = "named" if verdict.named else ("caught" if verdict.caught else "MISSED")
+                    click.echo(f"{lesson.id}  {mark:6}  {verdict.entry.path.name}: "
+                               f"{verdict.result.score:g}/{verdict.result.max_score:g}")
+                    if not verdict.named:
+                        seen = sorted({t.feedback for t in verdict.result.failed})[:3]
+                        click.echo(f"        wanted {verdict.entry.named!r}; feedback: {seen}")
+    click.echo(table(validations))
+    problems = [f"{v.lesson.id}: {p}" for v in validations for p in v.problems()]
+    for problem in problems:
+        click.echo(f"  ✗ {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+
+
+@main.command()
 @COURSE_OPTION
 def demo(course_path: Path | None) -> None:
     """Score the bundled reference solution and the untouched stub of every lesson."""
@@ -94,3 +138,7 @@ def demo(course_path: Path | None) -> None:
                 except GradingError as exc:
                     raise click.ClickException(str(exc)) from None
                 click.echo(summary_line(result))
+
+
+if __name__ == "__main__":
+    main()

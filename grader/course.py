@@ -6,6 +6,7 @@ Every other module asks a ``Course`` for paths; none builds them by hand. Errors
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
 import tomllib
@@ -18,6 +19,7 @@ COURSE_FILE = "course.toml"
 EXERCISES_DIR = "exercises"
 SOLUTIONS_DIR = "solutions"
 HIDDEN_DIR = Path("tests") / "hidden"
+CATALOG_DIR = Path("tests") / "catalog"
 
 LESSON_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MODULE_FILE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,60}\.py$")
@@ -91,6 +93,22 @@ class Course:
 
     def hidden_suite_dir(self, lesson: Lesson) -> Path:
         return self.root / HIDDEN_DIR / lesson.id
+
+    def stub_functions(self, lesson: Lesson) -> tuple[str, ...]:
+        """The public functions a student completes, in the stub's order (read, not imported)."""
+        path = self.stub_path(lesson)
+        try:
+            tree = ast.parse(path.read_bytes(), filename=str(path))
+        except (OSError, SyntaxError) as exc:
+            raise CourseError(f"{path}: cannot be read as Python: {exc}") from None
+        return tuple(
+            node.name for node in tree.body
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+        )
+
+    def catalog_dir(self, lesson: Lesson) -> Path:
+        """Wrong and alternative-correct solutions that prove the hidden suite."""
+        return self.root / CATALOG_DIR / lesson.id
 
 
 # ---------------------------------------------------------------------- reading

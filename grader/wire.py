@@ -18,6 +18,7 @@ import math
 import os
 import select
 import struct
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -111,10 +112,11 @@ class _Encoder:
             return {"t": kind, "v": [self.node(item, depth + 1) for item in value]}
         if isinstance(value, dict):
             return {"t": "dict", "v": self.pairs(value, depth)}
-        module = type(value).__module__
-        if module.startswith("torch"):
+        torch = sys.modules.get("torch")  # a tensor can only exist if torch is imported
+        if torch is not None and isinstance(value, (torch.Tensor, torch.dtype)):
             return self.tensor(value, depth)
-        if module.startswith("numpy"):
+        numpy = sys.modules.get("numpy")
+        if numpy is not None and isinstance(value, (numpy.ndarray, numpy.generic)):
             return self.numpy(value)
         raise WireError(f"a value of type {type(value).__name__} cannot be sent")
 
@@ -131,8 +133,6 @@ class _Encoder:
 
         if isinstance(value, torch.dtype):
             return {"t": "str", "v": str(value)}
-        if not isinstance(value, torch.Tensor):
-            raise WireError(f"a value of type {type(value).__name__} cannot be sent")
         if value.layout != torch.strided:
             raise WireError("only dense tensors can be sent")
         plain = torch.Tensor.as_subclass(torch.Tensor.detach(value), torch.Tensor)
@@ -157,8 +157,6 @@ class _Encoder:
 
         if isinstance(value, np.generic):
             return self.node(value.item(), 0)
-        if not isinstance(value, np.ndarray):
-            raise WireError(f"a value of type {type(value).__name__} cannot be sent")
         dtype = value.dtype.name
         if dtype not in NUMPY_DTYPES:
             raise WireError(f"arrays of dtype {dtype} cannot be sent")

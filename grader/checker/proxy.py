@@ -44,6 +44,7 @@ class SubmissionProxy:
         self._load_problem: str | None = None
         self._printed: list[str] = []
         self.disabled: tuple[str, ...] = ()
+        self.seed = 0  # the global RNG seed in the runner at the start of every call
 
     # ------------------------------------------------------------------ test-facing API
 
@@ -73,7 +74,7 @@ class SubmissionProxy:
         job = self._ensure_job()
         seconds = min(self._call_seconds, self._remaining())
         request = {"op": "call", "function": function, "args": list(args), "kwargs": kwargs,
-                   "disabled": list(self.disabled), "echo_args": echo_args}
+                   "disabled": list(self.disabled), "echo_args": echo_args, "seed": self.seed}
         try:
             reply = job.request(request, time.monotonic() + seconds)
         except RunnerFailure as failure:
@@ -93,6 +94,8 @@ class SubmissionProxy:
                 f"compute it yourself (see the notes) instead of calling the built-in")
         if reply.get("ok") is True:
             return reply
+        if "bad_request" in reply:  # the test's own description was wrong: not the student's fault
+            raise RuntimeError(f"{function}: {reply['bad_request']}")
         if reply.get("missing"):
             raise SubmissionProblem(
                 f"{self._module_file} has no function {function}; "

@@ -77,9 +77,14 @@ class Job:
         target = getattr(self.module, name, None)
         if not callable(target) or name.startswith("_"):
             return {"ok": False, "missing": True}
-        args = [self.build(a) for a in message.get("args", [])]
-        kwargs = {k: self.build(v) for k, v in message.get("kwargs", {}).items()}
+        try:
+            args = [self.build(a) for a in message.get("args", [])]
+            kwargs = {k: self.build(v) for k, v in message.get("kwargs", {}).items()}
+        except Exception as exc:  # noqa: BLE001 - the checker's description was wrong
+            return {"ok": False, "bad_request": f"could not build the arguments: {exc}"[:500]}
         hits: list[str] = []
+        if type(message.get("seed")) is int:
+            torch.manual_seed(message["seed"])
         try:
             with guards.disabled(message.get("disabled", []), hits):
                 result = target(*args, **kwargs)

@@ -102,10 +102,11 @@ def test_predict_with_weight_vector(sub, rng, dtype):
 
 @pytest.mark.points(1)
 def test_predict_keeps_inputs_and_detaches(sub, rng):
-    """predict leaves its arguments unchanged and returns a new tensor."""
+    """predict is right and leaves its arguments unchanged, returning a new tensor."""
     x, _, w, b = draw(rng, 9)
     outcome = sub.run("predict", x, w, b)
     expect_contract(outcome, (x, w, b), what="predict", names=("x", "w", "b"))
+    expect_close(outcome.result, predict(x, w, b), what="predict(x, w, b)")
 
 
 # ---------------------------------------------------------------------- mse
@@ -143,11 +144,12 @@ def test_mse_refuses_to_broadcast(sub, rng, column):
 
 @pytest.mark.points(1)
 def test_mse_keeps_inputs(sub, rng):
-    """mse leaves its arguments unchanged."""
+    """mse is right and leaves its arguments unchanged."""
     x, y, w, b = draw(rng, 6)
     y_hat = predict(x, w, b)
     outcome = sub.run("mse", y_hat, y)
     expect_contract(outcome, (y_hat, y), what="mse", names=("y_hat", "y"))
+    expect_close(outcome.result, ((y_hat - y) ** 2).mean(), what="mse(y_hat, y)")
 
 
 # ---------------------------------------------------------------------- mse_grad
@@ -201,18 +203,25 @@ def test_mse_grad_matrix_form(sub, rng, dtype):
 def test_mse_grad_returns_shapes_of_its_parameters(sub, rng):
     """dw is 0-dim for a scalar w (even a Python float) and db is always 0-dim."""
     x, y, w, _ = draw(rng, 8)
+    dw, db = gradients(x, y, w, 0.0)
     got = expect_tuple(sub.mse_grad(x, y, float(w)), 2, what="mse_grad")
     expect_tensor(got[0], what="mse_grad(x, y, w)[0] for a scalar w", shape=(), dtype=x.dtype)
     expect_tensor(got[1], what="mse_grad(x, y, w)[1]", shape=(), dtype=x.dtype)
+    expect_close(got[0], dw, what="mse_grad(x, y, w): dw", mistakes=dw_mistakes(x, y, w, 0.0, dw))
+    expect_close(got[1], db, what="mse_grad(x, y, w): db", mistakes=db_mistakes(x, y, w, 0.0, db))
 
 
 @pytest.mark.points(1)
 @pytest.mark.disabled("autograd")
 def test_mse_grad_keeps_inputs(sub, rng):
-    """mse_grad leaves its arguments unchanged and returns new, detached tensors."""
+    """mse_grad is right and leaves its arguments unchanged, returning new detached tensors."""
     x, y, w, b = draw(rng, 10, 2)
     outcome = sub.run("mse_grad", x, y, w, b)
     expect_contract(outcome, (x, y, w, b), what="mse_grad", names=("x", "y", "w", "b"))
+    dw, db = gradients(x, y, w, b)
+    got_dw, got_db = expect_tuple(outcome.result, 2, what="mse_grad")
+    expect_close(got_dw, dw, what="mse_grad(X, y, w, b): dw", mistakes=dw_mistakes(x, y, w, b, dw))
+    expect_close(got_db, db, what="mse_grad(X, y, w, b): db", mistakes=db_mistakes(x, y, w, b, db))
 
 
 # ---------------------------------------------------------------------- mse_grad_autograd
@@ -291,8 +300,10 @@ def test_loss_curve_finds_least_squares_weight(sub, rng):
 
 @pytest.mark.points(1)
 def test_loss_curve_keeps_inputs(sub, rng):
-    """loss_curve leaves x, y and ws unchanged."""
+    """loss_curve is right and leaves x, y and ws unchanged."""
     x, y, _, _ = draw(rng, 10)
     ws = torch.linspace(-1, 1, 5, dtype=torch.float64)
     outcome = sub.run("loss_curve", x, y, ws)
     expect_contract(outcome, (x, y, ws), what="loss_curve", names=("x", "y", "ws"))
+    expected = torch.stack([((x * w - y) ** 2).mean() for w in ws])
+    expect_close(outcome.result, expected, what="loss_curve(x, y, ws)")

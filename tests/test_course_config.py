@@ -1,0 +1,121 @@
+"""course.toml is read strictly: every mistake gives one line naming the file and the key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main as grader_main
+from grader.course import CourseError, find_course_root, load_course
+
+GOOD = """
+[course]
+id = "demo"
+name = "Demo course"
+
+[grading]
+job_seconds = 30
+
+[[lessons]]
+id = "lesson2"
+title = "MSE"
+module = "mse.py"
+due = 2026-12-01T23:59:00Z
+
+[[lessons]]
+id = "lesson3"
+title = "SGD"
+module = "sgd.py"
+points = 5
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "course.toml").write_text(text)
+    return tmp_path
+
+
+def test_a_good_course_reads_into_lessons_in_order(tmp_path):
+    course = load_course(write(tmp_path, GOOD))
+    assert [lesson.id for lesson in course.lessons] == ["lesson2", "lesson3"]
+    assert course.lesson("lesson3").points == 5.0
+    assert course.lesson("lesson2").due == dt.datetime(2026, 12, 1, 23, 59, tzinfo=dt.UTC)
+    assert course.limits.job_seconds == 30.0
+    assert course.limits.call_seconds == 15.0  # default
+    assert course.stub_path(course.lesson("lesson2")) == tmp_path / "exercises/lesson2/mse.py"
+    assert course.hidden_suite_dir(course.lesson("lesson3")) == tmp_path / "tests/hidden/lesson3"
+
+
+@pytest.mark.parametrize(
+    ("broken", "needles"),
+    [
+        (GOOD.replace('module = "sgd.py"\n', ""), ["lesson3", "missing key 'module'", "module ="]),
+        (GOOD.replace('title = "MSE"', 'title = "MSE"\nmodul = "x.py"'),
+         ["lesson2", "unknown key 'modul'", "allowed keys"]),
+        (GOOD.replace("job_seconds = 30", 'job_seconds = "thirty"'),
+         ["[grading]", "'job_seconds'", "positive number", "job_seconds = 60"]),
+        (GOOD.replace('id = "lesson3"', 'id = "lesson2"'), ["'lesson2' is used twice"]),
+        (GOOD.replace("[grading]", "[grading]\nsede = 3"), ["[grading]", "unknown key 'sede'"]),
+        (GOOD.replace("due = 2026-12-01T23:59:00Z", "due = 2026-12-01"),
+         ["'due'", "time zone", "2026-12-01T23:59:00Z"]),
+        (GOOD.replace('module = "mse.py"', 'module = "../mse.py"'), ["'module'", "mse.py"]),
+        (GOOD.replace('[course]\nid = "demo"', '[course]\nid = 7'), ["[course]", "'id'"]),
+        (GOOD + "\n[extra]\n", ["unknown key 'extra'"]),
+        ("[course\n", ["not valid TOML"]),
+    ],
+    ids=["missing-key", "unknown-key", "wrong-type", "duplicate-id", "unknown-grading-key",
+         "date-without-time", "module-path", "id-not-string", "unknown-table", "bad-toml"],
+)
+def test_a_broken_course_toml_gives_one_line_naming_the_problem(tmp_path, broken, needles):
+    write(tmp_path, broken)
+    with pytest.raises(CourseError) as caught:
+        load_course(tmp_path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert str(tmp_path / "course.toml") in message
+    for needle in needles:
+        assert needle in message
+
+
+def test_the_grader_command_reports_a_broken_course_without_a_traceback(tmp_path):
+    write(tmp_path, GOOD.replace('title = "MSE"', 'title = "MSE"\nmodul = "x.py"'))
+    result = CliRunner().invoke(grader_main, ["score", "lesson2", "x.py", "--course", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "unknown key 'modul'" in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_course_root_is_found_by_walking_up(tmp_path, monkeypatch):
+    write(tmp_path, GOOD)
+    deep = tmp_path / "exercises" / "lesson2"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    assert find_course_root() == tmp_path.resolve()
+    assert load_course().id == "demo"
+
+
+def test_outside_any_course_the_error_says_how_to_point_at_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CourseError, match="--course PATH"):
+        load_course()
+
+
+def test_an_unknown_lesson_lists_the_lessons_there_are(tmp_path):
+    course = load_course(write(tmp_path, GOOD))
+    with pytest.raises(CourseError, match="lesson2, lesson3"):
+        course.lesson("lesson9")
+
+
+def test_the_shipped_course_toml_is_valid(course):
+    assert course.lessons
+    for lesson in course.lessons:
+        assert course.stub_path(lesson).is_file()
+        assert course.solution_path(lesson).is_file()
+        assert course.public_checks_path(lesson).is_file()
+        assert course.hidden_suite_dir(lesson).is_dir()
+        for helper in course.helper_paths(lesson):
+            assert helper.is_file()
