@@ -222,3 +222,25 @@ def test_a_syntax_error_is_reported_with_its_line(host):
     assert reply["load_error"]["kind"] == "syntax"
     assert reply["load_error"]["line"] == 2
     job.close()
+
+
+def test_parameters_in_results_come_back_as_names(host):
+    nets = b"""
+import torch
+def make():
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3))
+    model.fc = torch.nn.Linear(3, 2)
+    return model
+"""
+    job = start(host, """
+def groups(model):
+    head = list(model.fc.parameters())
+    rest = [p for n, p in model.named_parameters() if not n.startswith("fc.")]
+    return [{"params": rest, "lr": 0.1}, {"params": head, "lr": 1.0}]
+""", files={"nets.py": nets})
+    groups = call(job, "groups", ObjectSpec("nets.make"))["result"]
+    assert [[p["name"] for p in g["params"]] for g in groups] == [["0.weight", "0.bias"],
+                                                                 ["fc.weight", "fc.bias"]]
+    assert groups[1]["params"][0] == {"__object__": "parameter", "name": "fc.weight",
+                                      "shape": [2, 3], "requires_grad": True}
+    job.close()

@@ -212,6 +212,9 @@ def to_data(value: Any, names: dict[int, str], depth: int = 0) -> Any:
                     entry[key] = setting
             groups.append(entry)
         return {"__object__": "optimizer", "class": type(value).__name__, "param_groups": groups}
+    if isinstance(value, torch.nn.Parameter) and id(value) in names:
+        return {"__object__": "parameter", "name": names[id(value)],
+                "shape": list(value.shape), "requires_grad": bool(value.requires_grad)}
     if callable(value) and not isinstance(value, torch.Tensor):
         return {"__object__": "function", "name": getattr(value, "__name__", "?")}
     if isinstance(value, list):
