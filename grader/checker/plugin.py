@@ -147,20 +147,30 @@ class GradingSession:
     def _case_key(self, item: pytest.Item) -> tuple:
         return (str(item.path), getattr(item, "originalname", item.name), self._submission_of(item))
 
-    @pytest.hookimpl(wrapper=True)
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
-        report = yield
+        """Our own report: pytest's long traceback is never shown and costs ~25 ms to format."""
+        excinfo = call.excinfo
+        if excinfo is not None and isinstance(excinfo.value, pytest.skip.Exception):
+            return None  # pytest's own report handles skips
         record = self.records.get(item.nodeid)
         if record is not None:
-            record.seconds += report.duration
-        if record is not None and report.failed and record.passed:
-            record.passed = False
-            record.feedback = self._feedback(call, record)
-        return report
+            record.seconds += call.duration
+        longrepr = None
+        if excinfo is not None:
+            feedback = self._feedback(call, record) if record is not None else str(excinfo.value)
+            if record is not None and record.passed:
+                record.passed = False
+                record.feedback = feedback
+            longrepr = f"{item.nodeid}: {feedback}"
+        return pytest.TestReport(
+            item.nodeid, item.location, dict.fromkeys(item.keywords, 1),
+            "passed" if excinfo is None else "failed", longrepr, call.when,
+            duration=call.duration, start=call.start, stop=call.stop,
+        )
 
     def _feedback(self, call: pytest.CallInfo, record: _Record) -> str:
-        excinfo = call.excinfo
-        exc = excinfo.value if excinfo is not None else None
+        exc = call.excinfo.value if call.excinfo is not None else None
         if isinstance(exc, StudentFacing):
             if record.visibility == VISIBLE and exc.details:
                 return f"{exc.feedback}\n{exc.details}"
