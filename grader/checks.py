@@ -19,7 +19,7 @@ from grader.wire import FunctionSource, ObjectSpec
 
 __all__ = [
     "Mistake", "ratio_mistakes", "expect_close", "expect_tensor", "expect_tuple", "expect_raises", "expect_untouched",
-    "expect_contract", "source_fn", "helper_object", "generator", "tolerances", "short",
+    "expect_contract", "source_fn", "helper_object", "built_by", "generator", "tolerances", "short",
 ]
 
 TOLERANCES = {torch.float64: (1e-7, 1e-9), torch.float32: (1e-4, 1e-5)}
@@ -38,6 +38,15 @@ def source_fn(source: str, name: str = "") -> FunctionSource:
 def helper_object(factory: str, *args: Any, **kwargs: Any) -> ObjectSpec:
     """An object built in the runner by a lesson helper, e.g. ``"tinynet.load_pretrained"``."""
     return ObjectSpec(factory, args, kwargs)
+
+
+def built_by(function: FunctionSource, *args: Any, **kwargs: Any) -> ObjectSpec:
+    """An object the runner makes by calling ``function`` (a ``source_fn``) with ``args``.
+
+    For arguments no helper file provides, e.g. a pretrained model with a fresh head; the
+    source may import the lesson's helper modules.
+    """
+    return ObjectSpec("call", (function, *args), kwargs)
 
 
 def generator(seed: int) -> ObjectSpec:
@@ -111,6 +120,12 @@ def expect_close(
 ) -> None:
     """``got`` is a tensor equal to ``expected`` (shape, dtype and values within tolerance)."""
     expected = torch.as_tensor(expected)
+    mistakes = list(mistakes)
+    if isinstance(got, torch.Tensor) and got.shape != expected.shape:
+        # A wrong shape can itself be a known mistake (a trajectory without its first row).
+        reason = diagnose.explain(got, expected, mistakes, rtol=rtol or 1e-6, atol=atol or 1e-8)
+        if reason:
+            raise Mismatch(f"{what}: {reason}", f"expected {short(expected)}\n     got {short(got)}")
     got = expect_tensor(got, what=what, shape=expected.shape,
                         dtype=expected.dtype if check_dtype else None)
     default_rtol, default_atol = tolerances(expected.dtype)
@@ -118,7 +133,6 @@ def expect_close(
     atol = default_atol if atol is None else atol
     if diagnose.close(got, expected, rtol, atol):
         return
-    mistakes = list(mistakes)
     reason = diagnose.explain(got, expected, mistakes, rtol=rtol, atol=atol, nonfinite=nonfinite)
     feedback = f"{what}: {reason}" if reason else f"{what} does not match the expected value"
     raise Mismatch(feedback, f"expected {short(expected)}\n     got {short(got)}")
@@ -163,6 +177,9 @@ def expect_untouched(before: Iterable[Any], after: Iterable[Any], *, what: str,
         if old.grad is None and new.grad is not None:
             raise Mismatch(f"{what} left a .grad on its argument {name}: compute gradients on "
                            f"a detached copy so the caller's tensor is untouched")
+        if old.grad is not None and (new.grad is None or not torch.equal(old.grad, new.grad)):
+            raise Mismatch(f"{what} changed {name}.grad: gradients accumulate into .grad, so "
+                           f"work on a detached copy and leave the caller's .grad alone")
 
 
 def expect_contract(outcome: Any, args: Iterable[Any], *, what: str,

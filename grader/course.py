@@ -21,8 +21,12 @@ SOLUTIONS_DIR = "solutions"
 HIDDEN_DIR = Path("tests") / "hidden"
 CATALOG_DIR = Path("tests") / "catalog"
 
+# A pip-installed student release carries its course here (see grader.release).
+BUNDLED_COURSE = Path(__file__).resolve().parent / "_course"
+
 LESSON_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MODULE_FILE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,60}\.py$")
+MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 HELPER_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,80}$")
 
 
@@ -48,6 +52,7 @@ class Lesson:
     points: float
     due: dt.datetime | None
     helper_files: tuple[str, ...]
+    preload: tuple[str, ...] = ()
 
     @property
     def module_name(self) -> str:
@@ -120,6 +125,8 @@ def find_course_root(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / COURSE_FILE).is_file():
             return folder
+    if (BUNDLED_COURSE / COURSE_FILE).is_file():
+        return BUNDLED_COURSE
     raise CourseError(
         f"no {COURSE_FILE} in {here} or any folder above it; "
         f"run this inside the course folder or pass --course PATH"
@@ -188,6 +195,8 @@ def parse_course(config_path: Path) -> Course:
                              default=None),
             helper_files=tuple(reader.value(table, where, "helper_files", _helper_files,
                                             'helper_files = ["tinynet.py"]', default=[])),
+            preload=tuple(reader.value(table, where, "preload", _module_names,
+                                       'preload = ["torch._dynamo"]', default=[])),
         )
         if any(earlier.id == lesson.id for earlier in lessons):
             raise CourseError(
@@ -280,6 +289,14 @@ def _helper_files(value: Any) -> list[str]:
     return value
 
 
+def _module_names(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and MODULE_NAME.match(v) for v in value
+    ):
+        raise TypeError("must be a list of importable module names")
+    return value
+
+
 GRADING_DEFAULTS: dict[str, tuple[Callable[[Any], Any], str, Any]] = {
     "seed": (_whole, "seed = 2026", 2026),
     "job_seconds": (_positive, "job_seconds = 60", 60.0),
@@ -287,4 +304,4 @@ GRADING_DEFAULTS: dict[str, tuple[Callable[[Any], Any], str, Any]] = {
     "memory_mb": (_positive_int, "memory_mb = 2048", 2048),
     "output_kib": (_positive_int, "output_kib = 64", 64),
 }
-LESSON_KEYS = ("id", "title", "module", "points", "due", "helper_files")
+LESSON_KEYS = ("id", "title", "module", "points", "due", "helper_files", "preload")

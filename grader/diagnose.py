@@ -2,8 +2,8 @@
 
 A suite passes the expected value and a list of ``Mistake`` candidates: each is the answer a
 known wrong solution would give (computed in the checker), with the sentence that names it.
-``explain`` checks non-finite values, then the candidates, then a constant ratio to the
-expected value, and returns the first explanation that fits, or None.
+``explain`` checks the candidates (whatever their shape), then non-finite values, then a
+constant ratio to the expected value, and returns the first explanation that fits, or None.
 """
 
 from __future__ import annotations
@@ -65,9 +65,8 @@ def explain(
     """Name the mistake behind ``got`` when it has a recognisable shape, else None."""
     got64 = got.detach().to(torch.float64)
     expected64 = expected.detach().to(torch.float64)
-    if not torch.isfinite(got64).all() and torch.isfinite(expected64).all():
-        bad = "nan" if torch.isnan(got64).any() else "inf"
-        return f"the result contains {bad}" + (f": {nonfinite}" if nonfinite else "")
+    # A candidate that matches exactly (nan where it has nan, its own shape) is the most
+    # specific explanation, so candidates come before the generic ones.
     for mistake in mistakes:
         value = torch.as_tensor(mistake.value).detach().to(torch.float64)
         if value.shape == got64.shape and close(got64, value, rtol, atol) and not close(
@@ -76,6 +75,9 @@ def explain(
             return mistake.message
     if got64.shape != expected64.shape:
         return None
+    if not torch.isfinite(got64).all() and torch.isfinite(expected64).all():
+        bad = "nan" if torch.isnan(got64).any() else "inf"
+        return f"the result contains {bad}" + (f": {nonfinite}" if nonfinite else "")
     ratio = constant_ratio(got64, expected64, rtol)
     if ratio is not None:
         return f"it is {format_number(ratio)}× the expected value: a constant factor is off"
@@ -83,8 +85,10 @@ def explain(
 
 
 def constant_ratio(got: torch.Tensor, expected: torch.Tensor, rtol: float) -> float | None:
-    """c when got ≈ c·expected for one constant c ≠ 1 (and expected is not all zero)."""
-    scale = float(expected.abs().max()) if expected.numel() else 0.0
+    """c when got ≈ c·expected for one constant c ≠ 1 (several values, not all zero)."""
+    if expected.numel() < 2:
+        return None  # any wrong single number is "a constant multiple": that names nothing
+    scale = float(expected.abs().max())
     if scale == 0.0:
         return None
     c = float((got * expected).sum() / (expected * expected).sum())

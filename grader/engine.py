@@ -98,7 +98,7 @@ def grade(
         helper_files[helper.name] = helper.read_bytes()
     with contextlib.ExitStack() as stack:
         if host is None:
-            host = stack.enter_context(RunnerHost())
+            host = stack.enter_context(RunnerHost(lesson.preload))
         limits = job_limits(course)
         proxies = [
             SubmissionProxy(module_file=lesson.module, source=s.source, helper_files=helper_files,

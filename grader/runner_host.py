@@ -60,8 +60,10 @@ def runner_environment() -> dict[str, str]:
     return env
 
 
-def launch_runner(control_fd: int) -> subprocess.Popen:
+def launch_runner(control_fd: int, preload: tuple[str, ...] = ()) -> subprocess.Popen:
     """Start the warm runner process, handing it the control socket ``control_fd``.
+
+    ``preload`` names modules the runner imports before it forks any job.
 
     This is the seam the sandbox wraps: today a separate process with a clean environment,
     its own session, and isolated Python (``-I``: no user site, no PYTHON* variables, no
@@ -72,7 +74,8 @@ def launch_runner(control_fd: int) -> subprocess.Popen:
         "from grader.runner.zygote import main; main()"
     )
     return subprocess.Popen(
-        [sys.executable, "-I", "-c", bootstrap, str(control_fd), str(PACKAGE_PARENT)],
+        [sys.executable, "-I", "-c", bootstrap, str(control_fd), str(PACKAGE_PARENT),
+         ",".join(preload)],
         pass_fds=[control_fd],
         env=runner_environment(),
         stdin=subprocess.DEVNULL,
@@ -87,10 +90,12 @@ class RunnerHost:
     """The warm runner process for one grading worker; jobs are forked children of it.
 
     Started in the background as soon as it is created, so torch imports in the runner while
-    the checker collects its tests.
+    the checker collects its tests. ``preload``: modules to import once before forking jobs
+    (a lesson's ``preload`` in course.toml), so no job pays for them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, preload: tuple[str, ...] = ()) -> None:
+        self.preload = tuple(preload)
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
@@ -100,7 +105,7 @@ class RunnerHost:
     def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self._process = launch_runner(theirs.fileno())
+            self._process = launch_runner(theirs.fileno(), self.preload)
         finally:
             theirs.close()
         self._control = ours

@@ -76,7 +76,8 @@ def serve(course_root: Path) -> None:
     channel = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     course = load_course(course_root)
-    with RunnerHost() as host:
+    preload = tuple(dict.fromkeys(m for lesson in course.lessons for m in lesson.preload))
+    with RunnerHost(preload) as host:
         for line in sys.stdin:
             request = json.loads(line)
             try:

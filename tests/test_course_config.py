@@ -119,3 +119,12 @@ def test_the_shipped_course_toml_is_valid(course):
         assert course.hidden_suite_dir(lesson).is_dir()
         for helper in course.helper_paths(lesson):
             assert helper.is_file()
+
+
+def test_a_lesson_can_ask_the_runner_to_preload_modules(tmp_path):
+    course = load_course(write(tmp_path, GOOD.replace('points = 5', 'points = 5\npreload = ["torch._dynamo"]')))
+    assert course.lesson("lesson3").preload == ("torch._dynamo",)
+    assert course.lesson("lesson2").preload == ()
+    write(tmp_path, GOOD.replace('points = 5', 'points = 5\npreload = ["torch; import os"]'))
+    with pytest.raises(CourseError, match="importable module names"):
+        load_course(tmp_path)

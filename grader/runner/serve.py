@@ -22,6 +22,8 @@ from grader.runner import guards
 # Factories the checker may name in an ObjectSpec, besides functions of the lesson's helpers.
 BUILTIN_FACTORIES = {
     "generator": lambda seed: torch.Generator().manual_seed(int(seed)),
+    # An object made by a checker-side function (built from its source text in this runner).
+    "call": lambda function, *args, **kwargs: function(*args, **kwargs),
 }
 
 
@@ -212,6 +214,8 @@ def to_data(value: Any, names: dict[int, str], depth: int = 0) -> Any:
                     entry[key] = setting
             groups.append(entry)
         return {"__object__": "optimizer", "class": type(value).__name__, "param_groups": groups}
+    if isinstance(value, torch.Generator):
+        return {"__object__": "generator"}
     if isinstance(value, torch.nn.Parameter) and id(value) in names:
         return {"__object__": "parameter", "name": names[id(value)],
                 "shape": list(value.shape), "requires_grad": bool(value.requires_grad)}

@@ -11,6 +11,7 @@ parent would hang the children.
 from __future__ import annotations
 
 import ctypes
+import importlib
 import os
 import resource
 import shutil
@@ -147,6 +148,8 @@ def set_limits(limits: dict) -> None:
 
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
+    for module in filter(None, sys.argv[3].split(",") if len(sys.argv) > 3 else []):
+        importlib.import_module(module)
     guards.warm_up()
     Zygote(control).run()
 
