@@ -1,0 +1,109 @@
+"""Lesson 5 · activation and loss gradients: sigmoid, tanh, ReLU, softmax and cross-entropy.
+
+Every function works on detached values and returns new tensors in its input's dtype; the
+``*_grad`` functions compute derivatives from formulas, without autograd.
+"""
+
+import torch
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+
+
+def sigmoid(x: torch.Tensor) -> torch.Tensor:
+    """Logistic function σ(x) = 1 / (1 + e^(−x)), elementwise, computed without overflow.
+
+    Must be finite and saturate correctly (to 1.0 for large positive x, to 0.0 for large
+    negative x) for |x| up to 1e4 and for ±inf, with no overflow warnings, in float32 and
+    float64. Same shape and dtype as x; NaN stays NaN.
+    ``torch.sigmoid``, ``torch.special.expit`` and ``F.sigmoid`` are disabled while graded.
+    """
+    raise NotImplementedError(
+        "TODO: compute σ(x) without ever exponentiating a large positive number — see "
+        "notes.md, section Sigmoid"
+    )
+
+
+def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
+    """Derivative of the sigmoid, σ'(x) = σ(x)·(1 − σ(x)), elementwise.
+
+    At most 0.25 (at x = 0); 0.0, never NaN, where σ saturates (|x| up to 1e4).
+    Same shape and dtype as x. Autograd is disabled while graded: use the formula.
+    """
+    raise NotImplementedError(
+        "TODO: compute σ(x) first, then the formula — see notes.md, section Sigmoid"
+    )
+
+
+def tanh_grad(x: torch.Tensor) -> torch.Tensor:
+    """Derivative of tanh, 1 − tanh(x)², elementwise; same shape and dtype as x.
+
+    Autograd is disabled while graded: use the formula.
+    """
+    raise NotImplementedError("TODO: use 1 − tanh(x)² — see notes.md, section Tanh")
+
+
+def relu_grad(x: torch.Tensor) -> torch.Tensor:
+    """Derivative of ReLU: 1 where x > 0, else 0 (also 0 at x = 0, as PyTorch does).
+
+    Returned in x's dtype (a float64 x gives float64 ones and zeros) and shape; NaN inputs
+    give 0. Autograd is disabled while graded.
+    """
+    raise NotImplementedError(
+        "TODO: 1 where x > 0, else 0, in x's dtype — see notes.md, section ReLU"
+    )
+
+
+def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """Softmax along ``dim``: exp(z_i) / Σ_j exp(z_j), computed stably.
+
+    Finite for logits up to ±1e4 (no nan or inf); entries along ``dim`` sum to 1; same
+    shape and dtype as z; a 0-dim z gives 1. ``torch.softmax``, ``F.softmax`` and
+    ``F.log_softmax`` are disabled while graded.
+    """
+    raise NotImplementedError(
+        "TODO: shift the logits before exponentiating — see notes.md, section Softmax"
+    )
+
+
+def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of a batch: mean over i of −log softmax(logits[i])[target[i]].
+
+    logits: (N, C) floating tensor; target: (N,) int64 class indices in [0, C).
+    Returns a 0-dim tensor in logits' dtype, finite for logits up to ±1e4 (as
+    ``F.cross_entropy`` gives).
+    Errors: logits not 2-D or target not of shape (N,) → ``ValueError``; target not int64 →
+    ``TypeError``; a class index outside [0, C) → ``IndexError``.
+    ``F.cross_entropy``, ``F.nll_loss``, ``F.log_softmax`` and ``torch.logsumexp`` are
+    disabled while graded.
+    """
+    raise NotImplementedError(
+        "TODO: −log softmax via the log-sum-exp trick, averaged over the batch — see "
+        "notes.md, section Cross-entropy"
+    )
+
+
+def cross_entropy_grad(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Gradient of ``cross_entropy`` with respect to the logits: (softmax − one-hot) / N.
+
+    The one-hot row i has a 1 in column target[i] (classes run along dim 1).
+    Same shape (N, C) and dtype as logits, finite for logits up to ±1e4; same argument
+    checks and errors as ``cross_entropy``. Autograd is disabled while graded.
+    """
+    raise NotImplementedError(
+        "TODO: softmax over the classes minus the one-hot targets, divided by N — see "
+        "notes.md, section The gradient of cross-entropy"
+    )
+
+
+def chain_grad(x: torch.Tensor, depth: int, activation: str) -> torch.Tensor:
+    """Elementwise derivative of act∘act∘…∘act (``depth`` times) at x.
+
+    ``activation`` is one of "sigmoid", "tanh", "relu" (exact, lowercase); depth 0 (the
+    identity) gives ones. Same shape and dtype as x.
+    Any other activation name or a negative depth → ``ValueError`` (checked even when
+    depth is 0). Autograd is disabled while graded.
+    """
+    raise NotImplementedError(
+        "TODO: run the layers forward and multiply each layer's derivative at its own "
+        "input — see notes.md, section Chaining: vanishing gradients"
+    )
