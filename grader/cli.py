@@ -16,6 +16,11 @@ COURSE_OPTION = click.option(
 )
 
 
+def preload_for(lessons) -> tuple[str, ...]:
+    """Every module any of ``lessons`` wants the warm runner to import up front."""
+    return tuple(dict.fromkeys(name for lesson in lessons for name in lesson.preload))
+
+
 def open_course(course_path: Path | None) -> Course:
     try:
         return load_course(course_path)
@@ -46,7 +51,7 @@ def score(lesson_id: str, path: Path, as_json: bool, course_path: Path | None) -
         lesson = course.lesson(lesson_id)
     except CourseError as exc:
         raise click.ClickException(str(exc)) from None
-    host = RunnerHost()  # torch starts importing in the runner while we set up the checker
+    host = RunnerHost(lesson.preload)  # the runner imports torch while the checker sets up
     try:
         result = _grade_one(course, lesson, path, host)
     finally:
@@ -95,7 +100,7 @@ def validate(lesson_ids: tuple[str, ...], verbose: bool, course_path: Path | Non
     except CourseError as exc:
         raise click.ClickException(str(exc)) from None
     validations = []
-    with RunnerHost() as host:
+    with RunnerHost(preload_for(lessons)) as host:
         for lesson in lessons:
             try:
                 validation = validate_lesson(
@@ -120,6 +125,26 @@ def validate(lesson_ids: tuple[str, ...], verbose: bool, course_path: Path | Non
 
 
 @main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@COURSE_OPTION
+def release(out: Path, course_path: Path | None) -> None:
+    """Write the student release to OUT: exercises, public checks, notes and `course`.
+
+    Never solutions or hidden tests: the release is checked by content and not written if
+    any private text is in it.
+    """
+    from grader.release import ReleaseError, build_release
+
+    course = open_course(course_path)
+    try:
+        files = build_release(course, out)
+    except (ReleaseError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Wrote {len(files)} files to {out} (leak check passed).")
+    click.echo(f"Students install it with: pip install {out}")
+
+
+@main.command()
 @COURSE_OPTION
 def demo(course_path: Path | None) -> None:
     """Score the bundled reference solution and the untouched stub of every lesson."""
@@ -128,7 +153,7 @@ def demo(course_path: Path | None) -> None:
     from grader.runner_host import RunnerHost
 
     course = open_course(course_path)
-    with RunnerHost() as host:
+    with RunnerHost(preload_for(course.lessons)) as host:
         for lesson in course.lessons:
             for label, path in (("reference", course.solution_path(lesson)),
                                 ("stub", course.stub_path(lesson))):

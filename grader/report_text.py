@@ -24,3 +24,31 @@ def lesson_report(result: LessonResult) -> str:
         if not test.passed and test.feedback and test.feedback != result.problem:
             lines.extend(f"      {part}" for part in test.feedback.splitlines())
     return "\n".join(lines)
+
+
+def check_report(result: LessonResult, lesson, progress: str, failing: list[str]) -> str:
+    """A student's view of the public checks: the first failure in full, then a summary."""
+    lines = [f"{lesson.id} · {lesson.title} — {lesson.module}", ""]
+    total = len(result.tests)
+    passed = total - len(result.failed)
+    if result.problem:
+        lines += [f"✗ {result.problem}", "", f"0/{total} public checks could run.",
+                  f"Progress: {progress}"]
+        return "\n".join(lines)
+    if not result.failed:
+        lines += [f"✓ {passed}/{total} public checks passed — hidden tests run at grading.",
+                  f"Next: course submit {lesson.id}", f"Progress: {progress}"]
+        return "\n".join(lines)
+    first = result.failed[0]
+    lines.append(f"✗ {first.description}")
+    lines.extend(f"    {part}" for part in first.feedback.splitlines())
+    lines.append("")
+    summary = f"{passed}/{total} public checks passed"
+    others = [f for f in failing[1:]]
+    if others:
+        summary += f" · also failing: {', '.join(others)}"
+    lines.append(summary)
+    if failing:
+        lines.append(f"Stuck? course hint {lesson.id} {failing[0]}")
+    lines.append(f"Progress: {progress}")
+    return "\n".join(lines)

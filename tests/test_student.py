@@ -1,0 +1,279 @@
+"""The student's loop, driven as a new user would: the real release, installed, in an empty folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO, copy_course
+
+from grader.course import load_course
+from grader.release import ReleaseError, build_release
+from grader.student_cli import main as course_main
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory, course):
+    out = tmp_path_factory.mktemp("release") / "course-release"
+    build_release(course, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def installed(release, tmp_path_factory):
+    """The release installed with pip into its own folder, as `pip install OUT` would."""
+    target = tmp_path_factory.mktemp("site")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--target", str(target), str(release)],
+                   check=True, timeout=300)
+    return target
+
+
+def course_cmd(installed: Path, *args: str, cwd: Path, timeout: float = 120, **kwargs):
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    env.pop("COURSE_STUDENT", None)
+    return subprocess.run([sys.executable, "-m", "grader.student_cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+def test_the_installed_release_runs_its_own_copy_with_its_bundled_course(installed, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    out = subprocess.run([sys.executable, "-c", "import grader, grader.course as c; "
+                          "print(grader.__file__); print(c.find_course_root())"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    module_file, course_root = out.stdout.split()
+    assert module_file.startswith(str(installed))
+    assert course_root == str(installed / "grader" / "_course")
+    assert (installed / "bin" / "course").is_file()
+
+
+def test_a_new_student_fetches_checks_fixes_submits_and_sees_progress(installed, course, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    fetched = course_cmd(installed, "fetch", "lesson3", cwd=work)
+    assert fetched.returncode == 0, fetched.stderr
+    assert (work / "lesson3" / "sgd.py").read_bytes() == course.stub_path(course.lesson("lesson3")).read_bytes()
+    assert (work / "lesson3" / "notes.md").is_file() and (work / "lesson3" / "test_sgd.py").is_file()
+
+    failing = course_cmd(installed, "check", "lesson3", cwd=work)
+    assert failing.returncode == 1
+    first = failing.stdout.splitlines()[2]
+    assert first.startswith("✗ ")
+    assert "not implemented yet" in failing.stdout
+    assert "Stuck? course hint lesson3" in failing.stdout
+    assert "Traceback" not in failing.stdout + failing.stderr
+
+    solution = course.solution_path(course.lesson("lesson3")).read_bytes()
+    (work / "lesson3" / "sgd.py").write_bytes(solution)
+    passing = course_cmd(installed, "check", "lesson3", cwd=work)
+    assert passing.returncode == 0, passing.stdout
+    assert "public checks passed — hidden tests run at grading" in passing.stdout
+    assert "all tests passed" not in passing.stdout.lower()
+
+    exchange = tmp_path / "exchange"
+    submitted = course_cmd(installed, "submit", "lesson3", "--student", "ada", "--out",
+                           str(exchange), cwd=work)
+    assert submitted.returncode == 0, submitted.stderr
+    (archive,) = exchange.glob("ada__lesson3__*.zip")
+    with zipfile.ZipFile(archive) as bundle:
+        manifest = json.loads(bundle.read("manifest.json"))
+        assert bundle.read("sgd.py") == solution
+    assert manifest["student"] == "ada" and manifest["lesson"] == "lesson3"
+    assert manifest["course"] == course.id
+    assert manifest["files"] == {"sgd.py": hashlib.sha256(solution).hexdigest()}
+    assert manifest["submitted_at"].endswith("Z")
+    assert abs(time.time() - time.mktime(time.strptime(manifest["submitted_at"], "%Y-%m-%dT%H:%M:%SZ"))
+               + time.timezone) < 300
+
+    status = course_cmd(installed, "status", cwd=work)
+    lines = status.stdout.splitlines()
+    assert any(line.startswith("lesson3") and "submitted" in line for line in lines)
+    assert any(line.startswith("lesson1") and "not fetched" in line for line in lines)
+    assert lines[-1] == f"Progress: 1/{len(course.lessons)} lessons"
+
+
+def test_checking_from_inside_the_lesson_folder_needs_no_argument(installed, tmp_path):
+    course_cmd(installed, "fetch", "lesson2", cwd=tmp_path)
+    result = course_cmd(installed, "check", cwd=tmp_path / "lesson2")
+    assert result.returncode == 1
+    assert result.stdout.startswith("lesson2 · ")
+
+
+def test_a_syntax_error_is_one_friendly_line_with_the_line_number(installed, tmp_path):
+    course_cmd(installed, "fetch", "lesson2", cwd=tmp_path)
+    (tmp_path / "lesson2" / "mse.py").write_text("import torch\n\ndef predict(x, w, b=0.0)\n    return x\n")
+    result = course_cmd(installed, "check", "lesson2", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "✗ mse.py has a syntax error at line 3 (expected ':')" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------------- fetch never loses work
+
+
+def test_fetching_again_keeps_an_edit_and_force_keeps_a_backup(tmp_path):
+    runner = CliRunner()
+    course_arg = ["--course", str(REPO), "--dir", str(tmp_path)]
+    assert runner.invoke(course_main, ["fetch", "lesson2", *course_arg]).exit_code == 0
+    module = tmp_path / "lesson2" / "mse.py"
+    module.write_text(module.read_text() + "\n# my work\n")
+    again = runner.invoke(course_main, ["fetch", "lesson2", *course_arg])
+    assert again.exit_code == 0 and "kept your edited mse.py" in again.output
+    assert module.read_text().endswith("# my work\n")
+    forced = runner.invoke(course_main, ["fetch", "lesson2", "--force", *course_arg])
+    assert forced.exit_code == 0
+    (backup,) = (tmp_path / "lesson2").glob("mse.py.backup-*")
+    assert backup.read_text().endswith("# my work\n")
+    assert str(backup.name) in forced.output
+    assert not module.read_text().endswith("# my work\n")
+
+
+def test_submitting_an_untouched_stub_is_refused_unless_forced(tmp_path):
+    runner = CliRunner()
+    args = ["--course", str(REPO), "--dir", str(tmp_path)]
+    runner.invoke(course_main, ["fetch", "lesson2", *args])
+    refused = runner.invoke(course_main, ["submit", "lesson2", "--student", "bo", *args])
+    assert refused.exit_code == 1
+    assert "still the untouched exercise" in refused.output and "--force" in refused.output
+    assert not (tmp_path / "submissions").exists()
+
+
+def test_hints_come_in_order_and_are_remembered(tmp_path):
+    runner = CliRunner()
+    args = ["--course", str(REPO), "--dir", str(tmp_path)]
+    runner.invoke(course_main, ["fetch", "lesson2", *args])
+    first = runner.invoke(course_main, ["hint", "lesson2", "mse_grad", *args]).output
+    second = runner.invoke(course_main, ["hint", "lesson2", "mse_grad", *args]).output
+    assert first.startswith("Hint 1/3 for mse_grad: ")
+    assert second.startswith("Hint 2/3 for mse_grad: ")
+    unknown = runner.invoke(course_main, ["hint", "lesson2", "nope", *args])
+    assert unknown.exit_code == 1 and "has no function 'nope'" in unknown.output
+
+
+def test_commands_outside_a_fetched_lesson_explain_what_to_do(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(course_main, ["check", "--course", str(REPO), "--dir", str(tmp_path)])
+    assert result.exit_code == 2 and "name the lesson" in result.output
+    result = runner.invoke(course_main, ["check", "lesson2", "--course", str(REPO),
+                                         "--dir", str(tmp_path)])
+    assert result.exit_code == 1 and "run course fetch lesson2 first" in result.output
+    result = runner.invoke(course_main, ["fetch", "lesson9", "--course", str(REPO),
+                                         "--dir", str(tmp_path)])
+    assert result.exit_code == 1 and "unknown lesson 'lesson9'" in result.output
+
+
+# ---------------------------------------------------------------------- watch and plot
+
+
+def test_watch_checks_again_after_a_save(installed, course, tmp_path):
+    course_cmd(installed, "fetch", "lesson2", cwd=tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    process = subprocess.Popen([sys.executable, "-m", "grader.student_cli", "check", "lesson2",
+                                "--watch"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+
+    def wait_for(text: str, count: int = 1, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if sum(text in line for line in list(lines)) >= count:
+                return
+            time.sleep(0.1)
+        pytest.fail(f"no {text!r} after {seconds} s: {lines}")
+
+    try:
+        wait_for("Watching lesson2/mse.py (file events)")
+        assert any("0/7 public checks passed" in line for line in lines)
+        (tmp_path / "lesson2" / "mse.py").write_bytes(
+            course.solution_path(course.lesson("lesson2")).read_bytes())
+        wait_for("public checks passed — hidden tests run at grading")
+        wait_for("Watching lesson2/mse.py", count=2)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        reader.join(timeout=5)
+    assert any("Stopped watching." in line for line in lines)
+    assert process.returncode == 0
+
+
+def test_polling_notices_a_save_too(tmp_path):
+    from grader.watch import FileWatcher
+
+    target = tmp_path / "mse.py"
+    target.write_text("a")
+    watcher = FileWatcher(target, force_polling=True)
+    assert watcher.mode == "polling"
+    assert watcher.wait(timeout=0.5) is False
+    threading.Timer(0.2, lambda: target.write_text("b")).start()
+    assert watcher.wait(timeout=5) is True
+    watcher.close()
+
+
+@pytest.mark.parametrize("lesson_id", ["lesson2", "lesson3", "lesson4", "lesson5"])
+def test_plot_writes_a_real_png(installed, course, tmp_path, lesson_id):
+    import matplotlib.image
+
+    lesson = course.lesson(lesson_id)
+    course_cmd(installed, "fetch", lesson_id, cwd=tmp_path)
+    (tmp_path / lesson_id / lesson.module).write_bytes(course.solution_path(lesson).read_bytes())
+    result = course_cmd(installed, "check", lesson_id, "--plot", "picture.png", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert "Plot written to picture.png" in result.stdout
+    image = matplotlib.image.imread(tmp_path / "picture.png")
+    assert image.shape[0] > 200 and image.shape[1] > 300
+    assert image[..., :3].std() > 0.05  # not a blank canvas
+
+
+# ---------------------------------------------------------------------- the release
+
+
+def test_the_release_holds_no_solution_or_hidden_test_text(release, course):
+    private = [course.solution_path(lesson) for lesson in course.lessons]
+    private += [p for lesson in course.lessons for p in course.hidden_suite_dir(lesson).rglob("*.py")]
+    names = {p.name for p in release.rglob("*")}
+    assert "solutions" not in names and "hidden" not in names and "catalog" not in names
+    release_text = "\n".join(p.read_text(errors="ignore") for p in release.rglob("*") if p.is_file())
+    for path in private:
+        for line in path.read_text().splitlines():
+            stripped = line.strip()
+            if len(stripped) > 60 and stripped not in course.stub_path(course.lessons[0]).read_text():
+                assert stripped not in release_text or _public(course, stripped), f"{path}: {stripped}"
+    assert "seed" not in (release / "grader" / "_course" / "course.toml").read_text()
+
+
+def _public(course, line: str) -> bool:
+    return any(line in p.read_text(errors="ignore")
+               for lesson in course.lessons for p in course.exercise_dir(lesson).rglob("*")
+               if p.suffix in (".py", ".md"))
+
+
+@pytest.mark.parametrize("where", ["exercises/lesson2/helpers.py", "exercises/lesson2/notes.md"])
+def test_a_release_that_would_leak_is_refused_and_not_written(tmp_path, where):
+    root = copy_course(tmp_path / "course", ["lesson2"])
+    solution = (root / "solutions" / "lesson2" / "mse.py").read_text()
+    hidden = (root / "tests" / "hidden" / "lesson2" / "test_mse_hidden.py").read_text()
+    leaked = solution if where.endswith(".py") else "Try this:\n" + hidden.split("def dw_mistakes")[1][:400]
+    (root / where).write_text(leaked)
+    out = tmp_path / "release"
+    with pytest.raises(ReleaseError, match="refusing to write a release that leaks"):
+        build_release(load_course(root), out)
+    assert not out.exists()
+
+
+def test_release_refuses_a_folder_that_is_not_empty(tmp_path, course):
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(ReleaseError, match="not empty"):
+        build_release(course, tmp_path)
+    assert (tmp_path / "keep.txt").read_text() == "mine"
