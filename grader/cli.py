@@ -10,6 +10,12 @@ import click
 
 from grader.course import Course, CourseError, load_course
 
+UNSAFE_OPTION = click.option(
+    "--unsafe", is_flag=True,
+    help="Grade even if the sandbox self-test fails (every report then says so).",
+)
+SANDBOX_REFUSED_EXIT = 3
+
 COURSE_OPTION = click.option(
     "--course", "course_path", type=click.Path(path_type=Path), default=None,
     help="The course folder (default: found by walking up from here to course.toml).",
@@ -19,6 +25,12 @@ COURSE_OPTION = click.option(
 def preload_for(lessons) -> tuple[str, ...]:
     """Every module any of ``lessons`` wants the warm runner to import up front."""
     return tuple(dict.fromkeys(name for lesson in lessons for name in lesson.preload))
+
+
+def refuse(exc: Exception) -> None:
+    """The sandbox could not be proven: say why, exit with its own code."""
+    click.echo(f"Error: {exc}", err=True)
+    raise SystemExit(SANDBOX_REFUSED_EXIT)
 
 
 def open_course(course_path: Path | None) -> Course:
@@ -38,11 +50,14 @@ def main() -> None:
 @click.argument("lesson_id", metavar="LESSON")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print Gradescope-style results.json.")
+@UNSAFE_OPTION
 @COURSE_OPTION
-def score(lesson_id: str, path: Path, as_json: bool, course_path: Path | None) -> None:
+def score(lesson_id: str, path: Path, as_json: bool, unsafe: bool,
+          course_path: Path | None) -> None:
     """Grade one submission (a file, or a folder holding the lesson's module).
 
-    Exits 0 whenever grading ran, whatever the score; non-zero only when it could not grade.
+    Exits 0 whenever grading ran, whatever the score; 1 when it could not grade, 3 when the
+    sandbox self-test failed (see grader doctor).
     """
     from grader.runner_host import RunnerHost
 
@@ -53,7 +68,7 @@ def score(lesson_id: str, path: Path, as_json: bool, course_path: Path | None) -
         raise click.ClickException(str(exc)) from None
     host = RunnerHost(lesson.preload)  # the runner imports torch while the checker sets up
     try:
-        result = _grade_one(course, lesson, path, host)
+        result = _grade_one(course, lesson, path, host, unsafe)
     finally:
         host.close()
     if as_json:
@@ -66,15 +81,18 @@ def score(lesson_id: str, path: Path, as_json: bool, course_path: Path | None) -
         click.echo(lesson_report(result))
 
 
-def _grade_one(course, lesson, path, host):
+def _grade_one(course, lesson, path, host, unsafe):
     from grader.engine import GradingError, Submission, grade
+    from grader.sandbox import SandboxRefused
 
     started = time.monotonic()
     try:
         submission = Submission.from_path(lesson, path)
-        (result,) = grade(course, lesson, [submission], host=host)
+        (result,) = grade(course, lesson, [submission], host=host, unsafe=unsafe)
     except GradingError as exc:
         raise click.ClickException(str(exc)) from None
+    except SandboxRefused as exc:
+        refuse(exc)
     from dataclasses import replace
 
     return replace(result, execution_time=round(time.monotonic() - started, 3))
@@ -84,14 +102,17 @@ def _grade_one(course, lesson, path, host):
 @click.option("--lesson", "lesson_ids", multiple=True, metavar="LESSON",
               help="Validate only this lesson (repeatable); default: every lesson.")
 @click.option("--verbose", "-v", is_flag=True, help="List every catalogued solution's verdict.")
+@UNSAFE_OPTION
 @COURSE_OPTION
-def validate(lesson_ids: tuple[str, ...], verbose: bool, course_path: Path | None) -> None:
+def validate(lesson_ids: tuple[str, ...], verbose: bool, unsafe: bool,
+             course_path: Path | None) -> None:
     """Prove the hidden suites: reference full marks, stub zero, mistakes caught and named.
 
     Exits 0 only when every lesson holds.
     """
     from grader.engine import GradingError, grade
     from grader.runner_host import RunnerHost
+    from grader.sandbox import SandboxRefused
     from grader.validate import table, validate_lesson
 
     course = open_course(course_path)
@@ -104,9 +125,12 @@ def validate(lesson_ids: tuple[str, ...], verbose: bool, course_path: Path | Non
         for lesson in lessons:
             try:
                 validation = validate_lesson(
-                    course, lesson, lambda lesson, subs: grade(course, lesson, subs, host=host))
+                    course, lesson,
+                    lambda lesson, subs: grade(course, lesson, subs, host=host, unsafe=unsafe))
             except (GradingError, ValueError) as exc:
                 raise click.ClickException(str(exc)) from None
+            except SandboxRefused as exc:
+                refuse(exc)
             validations.append(validation)
             if verbose:
                 for verdict in validation.mistakes:
@@ -145,12 +169,14 @@ def release(out: Path, course_path: Path | None) -> None:
 
 
 @main.command()
+@UNSAFE_OPTION
 @COURSE_OPTION
-def demo(course_path: Path | None) -> None:
+def demo(unsafe: bool, course_path: Path | None) -> None:
     """Score the bundled reference solution and the untouched stub of every lesson."""
     from grader.engine import GradingError, Submission, grade
     from grader.report_text import summary_line
     from grader.runner_host import RunnerHost
+    from grader.sandbox import SandboxRefused
 
     course = open_course(course_path)
     with RunnerHost(preload_for(course.lessons)) as host:
@@ -159,10 +185,44 @@ def demo(course_path: Path | None) -> None:
                                 ("stub", course.stub_path(lesson))):
                 try:
                     (result,) = grade(course, lesson, [Submission.from_path(lesson, path, label)],
-                                      host=host)
+                                      host=host, unsafe=unsafe)
                 except GradingError as exc:
                     raise click.ClickException(str(exc)) from None
+                except SandboxRefused as exc:
+                    refuse(exc)
                 click.echo(summary_line(result))
+
+
+@main.command()
+@COURSE_OPTION
+def doctor(course_path: Path | None) -> None:
+    """Show which sandbox layers are active here, then prove them with the self-test.
+
+    Exits 0 only when the self-test passes (hidden suites can be graded).
+    """
+    from grader.runner_host import RunnerHost
+    from grader.sandbox import SandboxRefused, plan, self_test
+
+    course = open_course(course_path)
+    try:
+        sandbox = plan()
+    except SandboxRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Sandbox level: {sandbox.level}")
+    for layer in sandbox.layers:
+        click.echo(f"  ✓ {layer}")
+    for note in sandbox.notes:
+        click.echo(f"  - {note}")
+    with RunnerHost(sandbox=sandbox) as host:
+        failures = self_test(host, course.root)
+    if failures:
+        click.echo("Self-test: FAILED")
+        for failure in failures:
+            click.echo(f"  ✗ {failure}")
+        click.echo("Hidden suites will not be graded here unless you pass --unsafe.")
+        raise SystemExit(1)
+    click.echo("Self-test: passed (course files unreadable, loopback unreachable, "
+               "checker unsignalable)")
 
 
 if __name__ == "__main__":

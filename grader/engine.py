@@ -82,12 +82,20 @@ def grade(
     host: RunnerHost | None = None,
     public: bool = True,
     hidden: bool = True,
+    unsafe: bool = False,
 ) -> list[LessonResult]:
-    """Grade every submission of one lesson; one result per submission, in order."""
+    """Grade every submission of one lesson; one result per submission, in order.
+
+    Hidden suites run only in a sandbox that passed its self-test (``SandboxRefused``
+    otherwise), unless ``unsafe``, which every result then notes.
+    """
+    from dataclasses import replace
+
     import pytest
 
     from grader.checker.plugin import GradingSession
     from grader.checker.proxy import SubmissionProxy
+    from grader.sandbox import require_proven
 
     _freeze_imported_heap()
     paths = suite_paths(course, lesson, public=public, hidden=hidden)
@@ -99,6 +107,7 @@ def grade(
     with contextlib.ExitStack() as stack:
         if host is None:
             host = stack.enter_context(RunnerHost(lesson.preload))
+        notes = require_proven(host, course.root, unsafe=unsafe) if hidden else ()
         limits = job_limits(course)
         proxies = [
             SubmissionProxy(module_file=lesson.module, source=s.source, helper_files=helper_files,
@@ -129,7 +138,7 @@ def grade(
                            f"{session.collection_errors[0]}")
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise GradingError(f"the tests for {lesson.id} did not run (pytest exit code {int(code)})")
-    return session.results()
+    return [replace(result, notes=notes) for result in session.results()]
 
 
 _heap_frozen = False

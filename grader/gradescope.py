@@ -9,7 +9,7 @@ from grader.results import LessonResult
 
 def results_json(result: LessonResult) -> dict[str, Any]:
     """``{"lesson", "score", "max_score", "execution_time", "tests": [...]}``, plus ``output``
-    when the submission could not be run at all."""
+    when the submission could not be run at all or was graded with ``--unsafe``."""
     data: dict[str, Any] = {
         "lesson": result.lesson,
         "score": result.score,
@@ -28,6 +28,7 @@ def results_json(result: LessonResult) -> dict[str, Any]:
             for test in result.tests
         ],
     }
-    if result.problem:
-        data["output"] = result.problem
+    output = [*result.notes, result.problem] if result.problem else list(result.notes)
+    if output:
+        data["output"] = "\n".join(output)
     return data

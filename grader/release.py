@@ -153,26 +153,32 @@ def _bodies(source: bytes) -> dict[str, int]:
     return found
 
 
-def _windows(text: str) -> dict[tuple[str, str], int]:
-    """Pairs of consecutive significant lines, with the line number of the first."""
+WINDOW = 3  # consecutive significant lines that make a copied block
+
+
+def _windows(text: str) -> dict[tuple[str, ...], int]:
+    """Runs of WINDOW consecutive significant lines, with the line number of the first."""
     lines = [(number, _normal(line)) for number, line in enumerate(text.splitlines(), start=1)]
     significant = [(number, line) for number, line in lines if _significant(line)]
-    return {(a, b): number for (number, a), (_, b) in zip(significant, significant[1:], strict=False)}
+    return {
+        tuple(line for _, line in significant[i : i + WINDOW]): significant[i][0]
+        for i in range(len(significant) - WINDOW + 1)
+    }
 
 
 def find_leaks(course: Course, release: Path) -> list[Leak]:
     """Places in ``release`` that repeat solution, hidden-test or catalog text.
 
     A leak is a non-trivial function body of a private module (compared by syntax tree, so
-    reformatting does not hide it) in any released Python file, or two consecutive significant
-    lines of a private file in any released text file. The stubs' own text (signatures and
+    reformatting does not hide it) in any released Python file, or three consecutive
+    significant lines of a private file in any released text file. The stubs' own text (signatures and
     docstrings, shared with the reference on purpose) and the engine's source are public.
     """
-    public_windows: set[tuple[str, str]] = set()
+    public_windows: set[tuple[str, ...]] = set()
     for path in [course.stub_path(lesson) for lesson in course.lessons] + list(PACKAGE_DIR.rglob("*.py")):
         if path.is_file():
             public_windows.update(_windows(path.read_text(errors="replace")))
-    private_windows: dict[tuple[str, str], str] = {}
+    private_windows: dict[tuple[str, ...], str] = {}
     private_bodies: dict[str, str] = {}
     for path in _private_files(course):
         origin = str(path.relative_to(course.root))

@@ -13,11 +13,12 @@ def summary_line(result: LessonResult) -> str:
     line = f"{result.lesson} · {result.submission}: {_points(result.score)}/{_points(result.max_score)} points"
     failed = len(result.failed)
     line += f" ({len(result.tests) - failed}/{len(result.tests)} checks passed)"
-    return line + (f" — {result.problem}" if result.problem else "")
+    line += f" — {result.problem}" if result.problem else ""
+    return line + (" [UNSAFE: no proven sandbox]" if result.notes else "")
 
 
 def lesson_report(result: LessonResult) -> str:
-    lines = [summary_line(result)]
+    lines = [*result.notes, summary_line(result)]
     for test in result.tests:
         mark = "✓" if test.passed else "✗"
         lines.append(f"  {mark} {test.description}  [{_points(test.score)}/{_points(test.max_score)}]")

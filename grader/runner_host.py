@@ -11,16 +11,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from grader import wire
+from grader.sandbox import Sandbox, launch, plan
 
-PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 READY_SECONDS = 60.0
 CONTROL_SECONDS = 10.0
 
@@ -60,29 +58,26 @@ def runner_environment() -> dict[str, str]:
     return env
 
 
-def launch_runner(control_fd: int, preload: tuple[str, ...] = ()) -> subprocess.Popen:
+def launch_runner(control_fd: int, preload: tuple[str, ...] = (),
+                  sandbox: Sandbox | None = None) -> subprocess.Popen:
     """Start the warm runner process, handing it the control socket ``control_fd``.
 
-    ``preload`` names modules the runner imports before it forks any job.
-
-    This is the seam the sandbox wraps: today a separate process with a clean environment,
-    its own session, and isolated Python (``-I``: no user site, no PYTHON* variables, no
-    current folder on the path).
+    The one place that decides how untrusted code is started: inside ``sandbox`` (see
+    grader.sandbox), with a clean environment, its own session, and isolated Python (``-I``:
+    no user site, no PYTHON* variables, no current folder on the path). ``preload`` names
+    modules the runner imports before it forks any job.
     """
-    bootstrap = (
-        "import sys; sys.path.insert(0, sys.argv[2]); "
-        "from grader.runner.zygote import main; main()"
-    )
+    started = launch(sandbox or plan(), control_fd, preload, runner_environment())
     return subprocess.Popen(
-        [sys.executable, "-I", "-c", bootstrap, str(control_fd), str(PACKAGE_PARENT),
-         ",".join(preload)],
+        started.argv,
         pass_fds=[control_fd],
-        env=runner_environment(),
+        env=started.env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
         cwd="/",
+        preexec_fn=started.preexec_fn,
     )
 
 
@@ -94,8 +89,10 @@ class RunnerHost:
     (a lesson's ``preload`` in course.toml), so no job pays for them.
     """
 
-    def __init__(self, preload: tuple[str, ...] = ()) -> None:
+    def __init__(self, preload: tuple[str, ...] = (), sandbox: Sandbox | None = None) -> None:
         self.preload = tuple(preload)
+        self.sandbox = sandbox or plan()
+        self.proven: list[str] | None = None  # self-test failures, once it has run
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
@@ -105,7 +102,7 @@ class RunnerHost:
     def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self._process = launch_runner(theirs.fileno(), self.preload)
+            self._process = launch_runner(theirs.fileno(), self.preload, self.sandbox)
         finally:
             theirs.close()
         self._control = ours

@@ -33,10 +33,11 @@ class CheckerWorker:
         )
 
     def grade(self, lesson_id: str, submissions: Sequence[tuple[str, bytes]], *,
-              public: bool = True, hidden: bool = True) -> list[LessonResult]:
+              public: bool = True, hidden: bool = True,
+              unsafe: bool = False) -> list[LessonResult]:
         """Grade ``(label, source)`` pairs for one lesson; results in the same order."""
         request = {
-            "lesson": lesson_id, "public": public, "hidden": hidden,
+            "lesson": lesson_id, "public": public, "hidden": hidden, "unsafe": unsafe,
             "submissions": [{"label": label, "source": base64.b64encode(source).decode()}
                             for label, source in submissions],
         }
@@ -72,6 +73,7 @@ def serve(course_root: Path) -> None:
     from grader.course import CourseError, load_course
     from grader.engine import GradingError, Submission, grade
     from grader.runner_host import RunnerHost
+    from grader.sandbox import SandboxRefused
 
     channel = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
@@ -86,9 +88,10 @@ def serve(course_root: Path) -> None:
                                for s in request["submissions"]]
                 results = grade(course, lesson, submissions, host=host,
                                 public=request.get("public", True),
-                                hidden=request.get("hidden", True))
+                                hidden=request.get("hidden", True),
+                                unsafe=request.get("unsafe", False))
                 answer = {"results": [r.to_dict() for r in results]}
-            except (CourseError, GradingError) as exc:
+            except (CourseError, GradingError, SandboxRefused) as exc:
                 answer = {"error": str(exc)}
             channel.write(json.dumps(answer) + "\n")
 

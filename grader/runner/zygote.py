@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib
+import json
 import os
 import resource
 import shutil
@@ -26,15 +27,16 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import torch  # noqa: E402 - thread settings must come first
 
 from grader import wire  # noqa: E402
-from grader.runner import guards, serve  # noqa: E402
+from grader.runner import guards, harden, serve  # noqa: E402
 
 PR_SET_PDEATHSIG = 1
 MAX_PACKET = 65536
 
 
 class Zygote:
-    def __init__(self, control: socket.socket) -> None:
+    def __init__(self, control: socket.socket, config: dict) -> None:
         self.control = control
+        self.config = config
         self.children: dict[int, str] = {}  # pid -> working folder
         self.ended: dict[int, dict] = {}  # pid -> how it ended, until the checker asks
 
@@ -72,7 +74,7 @@ class Zygote:
             self.kill(pid)
 
     def spawn(self, fds: list[int], limits: dict) -> int:
-        workdir = tempfile.mkdtemp(prefix="job-")
+        workdir = tempfile.mkdtemp(prefix="job-", dir=self.config.get("jobs_dir") or None)
         pid = os.fork()
         if pid == 0:
             self.child(fds, limits, workdir)
@@ -92,16 +94,24 @@ class Zygote:
             os.dup2(output_fd, 2)
             os.close(output_fd)
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-            set_limits(limits)
+            set_limits({**limits, "processes": self.config.get("processes", 0)})
             os.chdir(workdir)
+            os.environ["TMPDIR"] = workdir
+            tempfile.tempdir = workdir
             torch.set_num_threads(1)
+            confine(self.config, workdir)
             serve.serve(request_fd, reply_fd, workdir)
             code = 0
         finally:
             os._exit(code)
 
     def kill(self, pid: int) -> dict:
-        for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        targets = [lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)]
+        if self.config.get("reap_all"):
+            # Alone with its jobs (own uid or own pid namespace): every other process of ours
+            # is left over from the job, even one that escaped its process group.
+            targets.append(lambda: os.kill(-1, signal.SIGKILL))
+        for target in targets:
             try:
                 target()
             except (ProcessLookupError, PermissionError):
@@ -133,11 +143,12 @@ def describe_status(status: int) -> dict:
 
 
 def set_limits(limits: dict) -> None:
-    """Resource limits for one job; each is optional so the sandbox layer can add more."""
+    """Resource limits for one job; each is optional (processes only with a uid of its own)."""
     pairs = {
         "memory_bytes": resource.RLIMIT_AS,
         "file_bytes": resource.RLIMIT_FSIZE,
         "cpu_seconds": resource.RLIMIT_CPU,
+        "processes": resource.RLIMIT_NPROC,
     }
     for key, which in pairs.items():
         value = limits.get(key)
@@ -146,12 +157,22 @@ def set_limits(limits: dict) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+def confine(config: dict, workdir: str) -> None:
+    """The job's own kernel limits, set before any submission code runs."""
+    harden.no_new_privs()
+    if config.get("landlock"):
+        harden.landlock(config.get("read_only", []), [*config.get("read_write", []), workdir])
+    if config.get("seccomp"):
+        harden.seccomp()
+
+
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     for module in filter(None, sys.argv[3].split(",") if len(sys.argv) > 3 else []):
         importlib.import_module(module)
+    config = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
     guards.warm_up()
-    Zygote(control).run()
+    Zygote(control, config).run()
 
 
 if __name__ == "__main__":
