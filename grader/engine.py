@@ -145,13 +145,16 @@ _heap_frozen = False
 
 
 def _freeze_imported_heap() -> None:
-    """Move torch's and pytest's import-time objects out of the collector's view, once.
+    """Once per process: one torch thread, and import-time objects out of the GC's view.
 
     Every later collection then scans only objects made while grading, not the ~1M that
     importing torch leaves behind.
     """
     global _heap_frozen
     if not _heap_frozen:
+        import torch
+
+        torch.set_num_threads(1)  # the checks are tiny; threads only contend on busy cores
         gc.collect()
         gc.freeze()
         _heap_frozen = True

@@ -26,10 +26,10 @@ class WorkerError(Exception):
 class CheckerWorker:
     """Client for one worker process; ``grade`` is synchronous."""
 
-    def __init__(self, course_root: Path) -> None:
+    def __init__(self, course_root: Path, env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "grader.worker", str(course_root)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, env=env,
         )
 
     def grade(self, lesson_id: str, submissions: Sequence[tuple[str, bytes]], *,
