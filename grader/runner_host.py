@@ -7,6 +7,7 @@ deadline and a size cap, and any surprise becomes ``RunnerFailure``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader import wire
-from grader.sandbox import Sandbox, launch, plan
+from grader.sandbox import Sandbox, SlotLease, launch, plan
 
 READY_SECONDS = 60.0
 CONTROL_SECONDS = 10.0
@@ -92,6 +93,10 @@ class RunnerHost:
     def __init__(self, preload: tuple[str, ...] = (), sandbox: Sandbox | None = None) -> None:
         self.preload = tuple(preload)
         self.sandbox = sandbox or plan()
+        self._lease = None
+        if self.sandbox.uid is not None:
+            self._lease = SlotLease()
+            self.sandbox = dataclasses.replace(self.sandbox, uid=self._lease.uid)
         self.proven: list[str] | None = None  # self-test failures, once it has run
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
@@ -187,10 +192,17 @@ class RunnerHost:
                 return {"unknown": True}
 
     def restart(self) -> None:
-        self.close()
+        self._stop()
         self.start()
 
     def close(self) -> None:
+        """Stop the runner for good and give its uid back."""
+        self._stop()
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
+
+    def _stop(self) -> None:
         if self._control is not None:
             self._control.close()
             self._control = None

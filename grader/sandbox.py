@@ -24,6 +24,7 @@ is refused unless the instructor says ``--unsafe``.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import os
@@ -105,13 +106,43 @@ def readable_by_anyone(path: str) -> bool:
     return True
 
 
-def slot_uid(slot: int | None = None) -> int:
-    """The uid of a worker slot: one per grading process unless a slot is given."""
-    return SLOT_UID_BASE + ((os.getpid() if slot is None else slot) % SLOT_UIDS)
+LEASE_DIR = Path("/run/grader-slots")
 
 
-def plan(requested: str | None = None, slot: int | None = None) -> Sandbox:
-    """Decide the layers for this machine; ``requested`` (or $GRADER_SANDBOX) can lower them."""
+class SlotLease:
+    """A uid of its own for one warm runner, held (by a locked file) for as long as it runs.
+
+    No two runners on the machine share a uid, so one runner's leftover-process sweep or
+    process limit never touches another's.
+    """
+
+    def __init__(self) -> None:
+        LEASE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        start = os.getpid() % SLOT_UIDS
+        for offset in range(SLOT_UIDS):
+            uid = SLOT_UID_BASE + (start + offset) % SLOT_UIDS
+            handle = open(LEASE_DIR / f"{uid}.lock", "a")  # noqa: SIM115 - held while leased
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            self.uid = uid
+            self._handle = handle
+            return
+        raise SandboxRefused(f"all {SLOT_UIDS} sandbox uids are in use")
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing the file drops the lock
+            self._handle = None
+
+
+def plan(requested: str | None = None) -> Sandbox:
+    """Decide the layers for this machine; ``requested`` (or $GRADER_SANDBOX) can lower them.
+
+    ``uid`` is only a placeholder here: each runner leases its own (``SlotLease``).
+    """
     requested = requested or os.environ.get(ENV_VARIABLE, "auto")
     if requested not in MODES:
         raise SandboxRefused(f"{ENV_VARIABLE}={requested!r}; use one of {', '.join(MODES)}")
@@ -126,7 +157,7 @@ def plan(requested: str | None = None, slot: int | None = None) -> Sandbox:
             notes.append(f"no separate uid: {unreadable[0]} is not readable by other users "
                          f"(build the virtualenv on a system Python, as scripts/install.sh does)")
         else:
-            uid = slot_uid(slot)
+            uid = SLOT_UID_BASE
     else:
         notes.append("no separate uid: the grader is not running as root")
     from grader.runner.harden import landlock_abi

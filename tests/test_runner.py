@@ -258,3 +258,16 @@ def groups(model):
     assert groups[1]["params"][0] == {"__object__": "parameter", "name": "fc.weight",
                                       "shape": [2, 3], "requires_grad": True}
     job.close()
+
+
+def test_two_runners_never_share_a_uid():
+    from grader.sandbox import plan
+
+    sandbox = plan()
+    if sandbox.uid is None:
+        pytest.skip("separate uids need root")
+    with RunnerHost(sandbox=sandbox) as first, RunnerHost(sandbox=sandbox) as second:
+        assert first.sandbox.uid != second.sandbox.uid
+        uid = first.sandbox.uid
+    with RunnerHost(sandbox=sandbox) as again:
+        assert again.sandbox.uid == uid  # released with its runner, then leased again
