@@ -7,7 +7,7 @@ shown for public checks only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
@@ -112,16 +112,20 @@ def expect_close(
     expected: torch.Tensor,
     *,
     what: str,
-    mistakes: Iterable[Mistake] = (),
+    mistakes: Iterable[Mistake] | Callable[[], Iterable[Mistake]] = (),
     rtol: float | None = None,
     atol: float | None = None,
     nonfinite: str | None = None,
     check_dtype: bool = True,
 ) -> None:
-    """``got`` is a tensor equal to ``expected`` (shape, dtype and values within tolerance)."""
+    """``got`` is a tensor equal to ``expected`` (shape, dtype and values within tolerance).
+
+    ``mistakes`` may be a function returning the candidates: it is called only if ``got`` is
+    wrong, so building expensive candidates costs nothing for correct answers.
+    """
     expected = torch.as_tensor(expected)
-    mistakes = list(mistakes)
     if isinstance(got, torch.Tensor) and got.shape != expected.shape:
+        mistakes = list(mistakes() if callable(mistakes) else mistakes)
         # A wrong shape can itself be a known mistake (a trajectory without its first row).
         reason = diagnose.explain(got, expected, mistakes, rtol=rtol or 1e-6, atol=atol or 1e-8)
         if reason:
@@ -133,6 +137,7 @@ def expect_close(
     atol = default_atol if atol is None else atol
     if diagnose.close(got, expected, rtol, atol):
         return
+    mistakes = list(mistakes() if callable(mistakes) else mistakes)
     reason = diagnose.explain(got, expected, mistakes, rtol=rtol, atol=atol, nonfinite=nonfinite)
     feedback = f"{what}: {reason}" if reason else f"{what} does not match the expected value"
     raise Mismatch(feedback, f"expected {short(expected)}\n     got {short(got)}")

@@ -17,10 +17,17 @@ import torch
 
 @dataclass(frozen=True)
 class Mistake:
-    """A recognisable wrong answer: ``value`` is what that mistake returns."""
+    """A recognisable wrong answer: ``value`` is what that mistake returns.
+
+    ``value`` may be a function of no arguments: it is then computed only if an answer is
+    actually wrong, so correct submissions never pay for simulating mistakes.
+    """
 
     message: str
     value: Any
+
+    def resolve(self) -> Any:
+        return self.value() if callable(self.value) else self.value
 
 
 # Ratios got/expected that mean something for any gradient-like quantity.
@@ -68,7 +75,7 @@ def explain(
     # A candidate that matches exactly (nan where it has nan, its own shape) is the most
     # specific explanation, so candidates come before the generic ones.
     for mistake in mistakes:
-        value = torch.as_tensor(mistake.value).detach().to(torch.float64)
+        value = torch.as_tensor(mistake.resolve()).detach().to(torch.float64)
         if value.shape == got64.shape and close(got64, value, rtol, atol) and not close(
             value, expected64, rtol, atol
         ):

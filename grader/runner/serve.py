@@ -86,7 +86,9 @@ class Job:
             return {"ok": False, "bad_request": f"could not build the arguments: {exc}"[:500]}
         hits: list[str] = []
         if type(message.get("seed")) is int:
-            torch.manual_seed(message["seed"])
+            # Only the CPU generator: torch.manual_seed also queues lazy seeding for every
+            # accelerator, each call keeping a formatted stack trace (slow, and it accumulates).
+            torch.default_generator.manual_seed(message["seed"])
         try:
             with guards.disabled(message.get("disabled", []), hits):
                 result = target(*args, **kwargs)

@@ -388,7 +388,7 @@ def test_minimize_matches_torch_sgd(sub, rng, run_id):
     expected = sgd_trajectory(source, x0, lr, steps, mu, nesterov)
     got = sub.minimize(source_fn(source), x0, lr, steps, momentum=mu, nesterov=nesterov)
     expect_trajectory(got, expected, what=minimize_what(run_id, mu, nesterov), rtol=1e-10,
-                      atol=1e-10, mistakes=minimize_mistakes(source, x0, lr, steps, mu, nesterov))
+                      atol=1e-10, mistakes=lambda: minimize_mistakes(source, x0, lr, steps, mu, nesterov))
 
 
 @pytest.mark.points(2)
@@ -400,7 +400,7 @@ def test_minimize_float32(sub, rng, run_id):
     expected = sgd_trajectory(source, x0, lr, steps, mu, nesterov)
     got = sub.minimize(source_fn(source), x0, lr, steps, momentum=mu, nesterov=nesterov)
     expect_trajectory(got, expected, what=minimize_what(run_id, mu, nesterov) + " in float32",
-                      mistakes=minimize_mistakes(source, x0, lr, steps, mu, nesterov))
+                      mistakes=lambda: minimize_mistakes(source, x0, lr, steps, mu, nesterov))
 
 
 @pytest.mark.points(1)
@@ -413,7 +413,7 @@ def test_minimize_tensor_hyperparameters(sub, rng):
                        steps, momentum=torch.tensor(mu, dtype=F64))
     expect_trajectory(got, expected, what="minimize with lr and momentum as 0-dim tensors",
                       rtol=1e-10, atol=1e-10,
-                      mistakes=minimize_mistakes(source, x0, lr, steps, mu, nesterov))
+                      mistakes=lambda: minimize_mistakes(source, x0, lr, steps, mu, nesterov))
 
 
 @pytest.mark.points(1)
@@ -440,7 +440,7 @@ def test_minimize_keeps_x0(sub, rng, requires_grad):
     expect_contract(outcome, (None, x0_arg), what="minimize", names=("f", "x0"))
     expect_trajectory(outcome.result, expected, what=minimize_what("bumpy", mu, nesterov),
                       rtol=1e-10, atol=1e-10,
-                      mistakes=minimize_mistakes(source, x0, lr, steps, mu, nesterov))
+                      mistakes=lambda: minimize_mistakes(source, x0, lr, steps, mu, nesterov))
 
 
 @pytest.mark.points(1)
