@@ -97,7 +97,8 @@ def _extract_zip(archive: Path, staging: Path, limits: ArchiveLimits) -> list[Pu
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise UnsafeArchive(f"{info.filename!r} is a symbolic link")
-            if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            # No type bits (e.g. ZipFile.writestr's 0o600) means a plain file.
+            if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 raise UnsafeArchive(f"{info.filename!r} is not a regular file")
             if info.is_dir():
                 (staging / path).mkdir(parents=True, exist_ok=True)

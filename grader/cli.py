@@ -194,6 +194,83 @@ def demo(unsafe: bool, course_path: Path | None) -> None:
 
 
 @main.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="The submissions folder to fill: OUT/<student>/<lesson>/<module>.")
+@COURSE_OPTION
+def collect(source: Path, out: Path, course_path: Path | None) -> None:
+    """Gather submissions from SOURCE: the exchange folder `course submit` writes to, an LMS
+    bulk-download zip, or nbgrader's submitted/ folder. The latest per student and lesson counts.
+    """
+    from grader.collect import collect as collect_submissions
+
+    course = open_course(course_path)
+    try:
+        report = collect_submissions(course, source, out)
+    except (CourseError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    students = {h.student for h in report.kept}
+    click.echo(f"From {source} ({report.kind}): {len(report.kept)} submissions of "
+               f"{len(students)} students into {out}"
+               + (f"; {report.superseded} older ones superseded" if report.superseded else "") + ".")
+    for what, why in report.rejected:
+        click.echo(f"  rejected {what}: {why}")
+
+
+@main.command()
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Where the gradebook and reports go (created; reused to resume).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Warm grading workers on this machine.")
+@click.option("--lessons", "lesson_list", default="", metavar="LESSON,...",
+              help="Only these lessons (default: all).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Grade on this Dask cluster instead of local workers.")
+@UNSAFE_OPTION
+@COURSE_OPTION
+def batch(submissions: Path, out: Path, workers: int, lesson_list: str, scheduler: str | None,
+          unsafe: bool, course_path: Path | None) -> None:
+    """Grade a class: SUBMISSIONS/<student>/<lesson>/<module>, results kept in OUT.
+
+    Already graded submissions (same file, same suites) are not graded again, and a run that
+    was stopped resumes where it stopped.
+    """
+    from grader.batch import BatchRefused, grade_class, write_outputs
+    from grader.progress import Progress
+
+    course = open_course(course_path)
+    try:
+        lessons = ([course.lesson(i.strip()) for i in lesson_list.split(",") if i.strip()]
+                   or list(course.lessons))
+    except CourseError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        found, summary = grade_class(course, submissions, out, lessons=lessons, workers=workers,
+                                     scheduler=scheduler, unsafe=unsafe,
+                                     progress=Progress("graded"))
+    except BatchRefused as exc:
+        refuse(exc)
+    except (FileNotFoundError, ConnectionError) as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = write_outputs(course, lessons, found, out, summary)
+    totals = sorted(row.total for row in rows)
+    possible = sum(lesson.points for lesson in lessons)
+    click.echo(f"Graded {summary.jobs} submissions of {len(found.students)} students "
+               f"({summary.graded} new, {summary.cached} already graded) in {summary.seconds:.1f} s"
+               + (f"; {len(summary.failed)} could not be graded" if summary.failed else "") + ".")
+    if totals:
+        import statistics
+
+        click.echo(f"Mean total {statistics.mean(totals):.1f}/{possible:g}, "
+                   f"median {statistics.median(totals):.1f}/{possible:g}.")
+    for student, lesson_id, why in summary.failed[:10]:
+        click.echo(f"  not graded: {student} {lesson_id}: {why}")
+    click.echo(f"Gradebook: {out / 'gradebook.csv'}   feedback: {out / 'feedback'}/   "
+               f"results: {out / 'results'}/   report: {out / 'report' / 'summary.md'}")
+
+
+@main.command()
 @COURSE_OPTION
 def doctor(course_path: Path | None) -> None:
     """Show which sandbox layers are active here, then prove them with the self-test.

@@ -45,6 +45,15 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class LatePolicy:
+    """How lateness costs points; see grader.late."""
+
+    grace_minutes: float = 0.0
+    penalty_per_day: float = 0.0  # fraction of the lesson's points lost per started day late
+    max_days_late: float | None = None  # later than this scores zero (None: never)
+
+
+@dataclass(frozen=True)
 class Lesson:
     id: str
     title: str
@@ -67,6 +76,7 @@ class Course:
     seed: int
     limits: Limits
     lessons: tuple[Lesson, ...]
+    late: LatePolicy = LatePolicy()
 
     @property
     def config_path(self) -> Path:
@@ -153,7 +163,7 @@ def parse_course(config_path: Path) -> Course:
     except (OSError, UnicodeDecodeError) as exc:
         raise CourseError(f"{config_path}: cannot be read: {exc}") from None
     reader = _Reader(config_path)
-    reader.keys(data, "", {"course", "grading", "lessons"})
+    reader.keys(data, "", {"course", "grading", "lessons", "late"})
     if "course" not in data:
         raise reader.fail("", 'missing the [course] table; add [course] with id = "..." and name = "..."')
     if "lessons" not in data:
@@ -172,6 +182,17 @@ def parse_course(config_path: Path) -> Course:
     }
     seed = values.pop("seed")
     limits = Limits(**values)
+
+    late_table = reader.table(data, "late") if "late" in data else {}
+    reader.keys(late_table, "[late]", {"grace_minutes", "penalty_per_day", "max_days_late"})
+    late = LatePolicy(
+        grace_minutes=reader.value(late_table, "[late]", "grace_minutes", _non_negative,
+                                   "grace_minutes = 15", default=0.0),
+        penalty_per_day=reader.value(late_table, "[late]", "penalty_per_day", _fraction,
+                                     "penalty_per_day = 0.1", default=0.0),
+        max_days_late=reader.value(late_table, "[late]", "max_days_late", _non_negative,
+                                   "max_days_late = 7", default=None),
+    )
 
     lessons_data = data["lessons"]
     if not isinstance(lessons_data, list) or not lessons_data or not all(
@@ -204,7 +225,8 @@ def parse_course(config_path: Path) -> Course:
                 f"give every lesson its own id"
             )
         lessons.append(lesson)
-    return Course(config_path.parent.resolve(), course_id, name, seed, limits, tuple(lessons))
+    return Course(config_path.parent.resolve(), course_id, name, seed, limits, tuple(lessons),
+                  late)
 
 
 class _Reader:
@@ -260,6 +282,18 @@ def _module_file(value: Any) -> str:
 def _positive(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise TypeError("must be a positive number")
+    return float(value)
+
+
+def _non_negative(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise TypeError("must be a number, zero or more")
+    return float(value)
+
+
+def _fraction(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise TypeError("must be a fraction between 0 and 1")
     return float(value)
 
 

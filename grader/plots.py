@@ -12,7 +12,7 @@ from pathlib import Path
 
 from grader.course import Course, Lesson
 from grader.feedback import StudentFacing
-from grader.workspace import write_atomic
+from grader.files import write_atomic
 
 
 class PlotError(Exception):

@@ -108,6 +108,11 @@ def public_course_toml(course: Course) -> str:
             lines.append(f"helper_files = [{', '.join(map(_toml, lesson.helper_files))}]")
         if lesson.preload:
             lines.append(f"preload = [{', '.join(map(_toml, lesson.preload))}]")
+    late = course.late
+    lines += ["", "[late]", f"grace_minutes = {late.grace_minutes:g}",
+              f"penalty_per_day = {late.penalty_per_day:g}"]
+    if late.max_days_late is not None:
+        lines.append(f"max_days_late = {late.max_days_late:g}")
     return "\n".join(lines) + "\n"
 
 

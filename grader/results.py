@@ -67,3 +67,14 @@ class LessonResult:
 def split_points(points: float, cases: int) -> float:
     """A test's points shared equally by its parametrized cases."""
     return points / cases if cases else 0.0
+
+
+def failing_functions(result: LessonResult, functions: tuple[str, ...]) -> list[str]:
+    """The lesson functions named by failing checks, in the order the checks failed."""
+    found: list[str] = []
+    for test in result.failed:
+        for function in functions:
+            named = test.feedback.startswith(function) or f"test_{function}" in test.name
+            if named and function not in found:
+                found.append(function)
+    return found

@@ -125,6 +125,8 @@ def _check_once(workspace: Workspace, lesson: Lesson, host, plot_path: Path | No
                           host=host, hidden=False)
     except (GradingError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
+    from grader.results import failing_functions
+
     functions = workspace.course.stub_functions(lesson)
     failing = failing_functions(result, functions)
     passed = bool(result.tests) and not result.failed
@@ -133,17 +135,6 @@ def _check_once(workspace: Workspace, lesson: Lesson, host, plot_path: Path | No
     if plot_path is not None:
         _plot(workspace, lesson, host, source, plot_path)
     return passed
-
-
-def failing_functions(result, functions: tuple[str, ...]) -> list[str]:
-    """The lesson functions named by failing checks, in the order the checks failed."""
-    found: list[str] = []
-    for test in result.failed:
-        for function in functions:
-            named = test.feedback.startswith(function) or f"test_{function}" in test.name
-            if named and function not in found:
-                found.append(function)
-    return found
 
 
 def _plot(workspace: Workspace, lesson: Lesson, host, source: bytes, plot_path: Path) -> None:

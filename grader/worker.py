@@ -20,7 +20,14 @@ from grader.results import LessonResult
 
 
 class WorkerError(Exception):
-    """The worker could not grade a request; the message says why."""
+    """The worker could not grade a request; the message says why.
+
+    ``refused``: the worker's sandbox failed its self-test, so no worker will do better.
+    """
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class CheckerWorker:
@@ -49,7 +56,7 @@ class CheckerWorker:
             raise WorkerError("the checker worker stopped")
         answer = json.loads(line)
         if "error" in answer:
-            raise WorkerError(answer["error"])
+            raise WorkerError(answer["error"], refused=bool(answer.get("refused")))
         return [LessonResult.from_dict(r) for r in answer["results"]]
 
     def close(self) -> None:
@@ -91,7 +98,9 @@ def serve(course_root: Path) -> None:
                                 hidden=request.get("hidden", True),
                                 unsafe=request.get("unsafe", False))
                 answer = {"results": [r.to_dict() for r in results]}
-            except (CourseError, GradingError, SandboxRefused) as exc:
+            except SandboxRefused as exc:
+                answer = {"error": str(exc), "refused": True}
+            except (CourseError, GradingError) as exc:
                 answer = {"error": str(exc)}
             channel.write(json.dumps(answer) + "\n")
 

@@ -8,7 +8,6 @@ overwrites a student's edit without keeping a copy.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.course import Course, CourseError, Lesson
+from grader.files import sha256, write_atomic
 
 STATE_FILE = ".course-state.json"
 MANIFEST = "manifest.json"
@@ -29,31 +29,12 @@ PASSED = "public checks passed"
 SUBMITTED = "submitted"
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def stamp(moment: dt.datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%SZ")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True)

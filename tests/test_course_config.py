@@ -64,10 +64,12 @@ def test_a_good_course_reads_into_lessons_in_order(tmp_path):
         (GOOD.replace('module = "mse.py"', 'module = "../mse.py"'), ["'module'", "mse.py"]),
         (GOOD.replace('[course]\nid = "demo"', '[course]\nid = 7'), ["[course]", "'id'"]),
         (GOOD + "\n[extra]\n", ["unknown key 'extra'"]),
+        (GOOD + "\n[late]\npenalty_per_day = 2\n", ["[late]", "'penalty_per_day'", "fraction"]),
         ("[course\n", ["not valid TOML"]),
     ],
     ids=["missing-key", "unknown-key", "wrong-type", "duplicate-id", "unknown-grading-key",
-         "date-without-time", "module-path", "id-not-string", "unknown-table", "bad-toml"],
+         "date-without-time", "module-path", "id-not-string", "unknown-table", "late-not-a-fraction",
+         "bad-toml"],
 )
 def test_a_broken_course_toml_gives_one_line_naming_the_problem(tmp_path, broken, needles):
     write(tmp_path, broken)

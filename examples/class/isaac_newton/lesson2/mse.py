@@ -1,0 +1,93 @@
+"""Lesson 2: the mean squared error of a linear model and its derivative.
+
+The model is ŷ = x·w + b. Either x is (N,) and w a scalar, or x is (N, D) and w is (D,).
+Scalars (w, b) may be Python numbers or 0-dim tensors; every result takes x's dtype, inputs
+are never modified, and returned tensors never require grad.
+
+Read notes.md first. Run `course check lesson2` after every change.
+"""
+
+from __future__ import annotations
+
+import torch
+
+Scalar = float | int | torch.Tensor
+
+
+def _like(value: Scalar | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``value`` as a tensor of x's dtype, detached from any graph."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to(x.dtype)
+    return torch.as_tensor(value, dtype=x.dtype)
+
+
+def _check_shapes(x: torch.Tensor, w: torch.Tensor) -> None:
+    if x.dim() == 1 and w.dim() != 0:
+        raise ValueError(f"with 1-D x, w must be a scalar; got w of shape {tuple(w.shape)}")
+    if x.dim() == 2 and tuple(w.shape) != (x.shape[1],):
+        raise ValueError(f"with x of shape {tuple(x.shape)}, w must have shape ({x.shape[1]},)")
+    if x.dim() not in (1, 2):
+        raise ValueError(f"x must be (N,) or (N, D); got shape {tuple(x.shape)}")
+
+
+def _forward(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """x·w + b, differentiable in w and b (the public functions pass detached copies)."""
+    _check_shapes(x, w)
+    return (x * w if x.dim() == 1 else x @ w) + b
+
+
+def _mean_squared(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    if y_hat.shape != y.shape:
+        raise ValueError(
+            f"shapes differ: y_hat {tuple(y_hat.shape)} vs y {tuple(y.shape)}; "
+            f"reshape one of them so they match (no broadcasting)"
+        )
+    return ((y_hat - y) ** 2).mean()
+
+
+def predict(x: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> torch.Tensor:
+    """Predictions ŷ = x·w + b, shape (N,)."""
+    return _forward(x.detach(), _like(w, x), _like(b, x))
+
+
+def mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean of (ŷ − y)² as a 0-dim tensor.
+
+    Shapes must match exactly: (N, 1) against (N,) would broadcast to (N, N) and give a
+    wrong number silently, so it raises ValueError instead.
+    """
+    return _mean_squared(y_hat.detach(), y.detach())
+
+
+def mse_grad(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Analytic gradient (dL/dw, dL/db) of L = mean((x·w + b − y)²).
+
+    dL/dw = mean(2·x·(ŷ − y)), in matrix form (2/N)·Xᵀ(Xw + b − y), shaped like w (0-dim for a
+    scalar w); dL/db = mean(2·(ŷ − y)), 0-dim. Computed by formula, without autograd.
+    """
+    x = x.detach()
+    y_hat = predict(x, w, b)
+    y = y.detach().to(x.dtype)
+    if y_hat.shape != y.shape:
+        raise ValueError(f"y must have shape {tuple(y_hat.shape)}; got {tuple(y.shape)}")
+    residual = y_hat - y
+    n = x.shape[0]
+    dw = (x * residual).mean() if x.dim() == 1 else (x.T @ residual) / n
+    db = residual.mean()
+    return dw, db
+
+
+def mse_grad_autograd(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same (dL/dw, dL/db) as ``mse_grad``, computed by autograd on private leaf copies."""
+    w_leaf = _like(w, x).clone().requires_grad_(True)
+    b_leaf = _like(b, x).clone().requires_grad_(True)
+    loss = _mean_squared(_forward(x.detach(), w_leaf, b_leaf), y.detach().to(x.dtype))
+    dw, db = torch.autograd.grad(loss, (w_leaf, b_leaf))
+    return dw.detach(), db.detach()
+
+
+def loss_curve(x: torch.Tensor, y: torch.Tensor, ws: torch.Tensor) -> torch.Tensor:
+    """mse(predict(x, w), y) for each scalar w in 1-D ``ws``; shape (len(ws),), x's dtype."""
+    ws = _like(ws, x)
+    predictions = ws[:, None] * x.detach()[None, :]
+    return ((predictions - y.detach().to(x.dtype)[None, :]) ** 2).mean(dim=1)
