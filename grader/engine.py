@@ -91,13 +91,9 @@ def grade(
     """
     from dataclasses import replace
 
-    import pytest
-
-    from grader.checker.plugin import GradingSession
     from grader.checker.proxy import SubmissionProxy
     from grader.sandbox import require_proven
 
-    _freeze_imported_heap()
     paths = suite_paths(course, lesson, public=public, hidden=hidden)
     helper_files = {}
     for helper in course.helper_paths(lesson):
@@ -115,31 +111,44 @@ def grade(
                             call_seconds=course.limits.call_seconds)
             for s in submissions
         ]
-        session = GradingSession(
-            proxies=proxies, labels=[s.label for s in submissions], lesson_id=lesson.id,
-            public_paths=[course.public_checks_path(lesson)], seed=course.seed,
-        )
-        args = [
-            *map(str, paths), "-c", str(PYTEST_INI), "--rootdir", str(course.root),
-            "--confcutdir", str(course.root), "--import-mode=importlib",
-            "-p", "grader.checker.plugin", "-p", "no:cacheprovider", "-p", "no:terminal",
-            "-p", "no:stepwise",
-            # It runs gc.collect() five times per session: 0.4 s over torch's heap.
-            "-p", "no:unraisableexception", "-p", "no:threadexception",
-            "-p", "no:logging",  # checks log nothing; its handlers cost ~1 ms per test phase
-        ]
         try:
-            with _plugin_autoload_off():
-                code = pytest.main(args, plugins=[session])
+            results = run_session(course, lesson, proxies, [s.label for s in submissions], paths)
         finally:
             for proxy in proxies:
                 proxy.close()
+    return [replace(result, notes=notes) for result in results]
+
+
+def run_session(course: Course, lesson: Lesson, proxies: Sequence, labels: Sequence[str],
+                paths: Sequence[Path]) -> list[LessonResult]:
+    """One pytest session over ``paths`` for every proxy (anything with the ``sub`` API)."""
+    import pytest
+
+    from grader.checker.plugin import GradingSession
+
+    session = GradingSession(
+        proxies=proxies, labels=labels, lesson_id=lesson.id,
+        public_paths=[course.public_checks_path(lesson)], seed=course.seed,
+    )
+    args = [
+        *map(str, paths), "-c", str(PYTEST_INI), "--rootdir", str(course.root),
+        "--confcutdir", str(course.root), "--import-mode=importlib",
+        "-p", "grader.checker.plugin", "-p", "no:cacheprovider", "-p", "no:terminal",
+        "-p", "no:stepwise",
+        # It runs gc.collect() five times per session: 0.4 s over torch's heap.
+        "-p", "no:unraisableexception", "-p", "no:threadexception",
+        "-p", "no:logging",  # checks log nothing; its handlers cost ~1 ms per test phase
+    ]
+    _freeze_imported_heap()
+    with _plugin_autoload_off():
+        code = pytest.main(args, plugins=[session])
     if session.collection_errors:
         raise GradingError(f"the tests for {lesson.id} could not be collected: "
                            f"{session.collection_errors[0]}")
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise GradingError(f"the tests for {lesson.id} did not run (pytest exit code {int(code)})")
-    return [replace(result, notes=notes) for result in session.results()]
+    return session.results()
+
 
 
 _heap_frozen = False
