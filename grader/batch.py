@@ -51,12 +51,18 @@ class Discovery:
     ignored: list[str] = field(default_factory=list)
 
 
-def discover(course: Course, root: Path, lessons: Sequence[Lesson]) -> Discovery:
-    """Every (student, lesson) submission below ``root``; what cannot be graded, and why."""
+def discover(course: Course, root: Path, lessons: Sequence[Lesson],
+             skip: Path | None = None) -> Discovery:
+    """Every (student, lesson) submission below ``root``; what cannot be graded, and why.
+
+    ``skip``: a folder that is not a student's (the output folder, when it sits inside).
+    """
     found = Discovery()
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a folder of submissions")
     for student_dir in sorted(root.iterdir()):
+        if skip is not None and student_dir.resolve() == skip.resolve():
+            continue
         if not student_dir.is_dir() or student_dir.is_symlink() or not STUDENT_ID.match(student_dir.name):
             found.ignored.append(student_dir.name)
             continue
@@ -191,7 +197,7 @@ def grade_class(
 ) -> tuple[Discovery, BatchSummary]:
     """Grade every submission not yet in OUT's gradebook; returns what was found and done."""
     started = time.monotonic()
-    found = discover(course, submissions_root, lessons)
+    found = discover(course, submissions_root, lessons, skip=out)
     book = Gradebook(out / GRADEBOOK)
     summary = BatchSummary(jobs=len(found.jobs))
     try:

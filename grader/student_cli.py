@@ -46,6 +46,17 @@ def _locate(course: Course, lesson_id: str | None, workspace_dir: Path | None) -
         raise click.ClickException(str(exc)) from None
 
 
+def _fetched(course_path: Path | None, lesson_id: str | None,
+             workspace_dir: Path | None) -> tuple[Workspace, Lesson, Path]:
+    """The workspace, the lesson and the student's module, which must have been fetched."""
+    workspace, lesson = _locate(_course(course_path), lesson_id, workspace_dir)
+    module = workspace.module_path(lesson)
+    if not module.exists():
+        raise click.ClickException(f"{os.path.relpath(module)} does not exist; "
+                                   f"run course fetch {lesson.id} first")
+    return workspace, lesson, module
+
+
 def _progress(workspace: Workspace) -> str:
     done = sum(workspace.status(lesson) in (PASSED, SUBMITTED) for lesson in workspace.course.lessons)
     return f"{done}/{len(workspace.course.lessons)} lessons"
@@ -96,12 +107,7 @@ def check(lesson_id: str | None, watch: bool, poll: bool, plot_path: Path | None
     """Run the public checks on your file; exit 0 only when they all pass."""
     from grader.runner_host import RunnerHost
 
-    course = _course(course_path)
-    workspace, lesson = _locate(course, lesson_id, workspace_dir)
-    module = workspace.module_path(lesson)
-    if not module.exists():
-        raise click.ClickException(f"{os.path.relpath(module)} does not exist; "
-                                   f"run course fetch {lesson.id} first")
+    workspace, lesson, _ = _fetched(course_path, lesson_id, workspace_dir)
     if plot_path is not None and plot_path.suffix.lower() != ".png":
         raise click.UsageError("--plot needs a file name ending in .png")
     host = RunnerHost(lesson.preload)  # the runner imports torch while the checker does
@@ -229,12 +235,7 @@ def submit(lesson_id: str | None, student: str | None, out_dir: Path | None, for
     """Run the public checks, then write a submission archive with a manifest."""
     from grader.runner_host import RunnerHost
 
-    course = _course(course_path)
-    workspace, lesson = _locate(course, lesson_id, workspace_dir)
-    module = workspace.module_path(lesson)
-    if not module.exists():
-        raise click.ClickException(f"{os.path.relpath(module)} does not exist; "
-                                   f"run course fetch {lesson.id} first")
+    workspace, lesson, module = _fetched(course_path, lesson_id, workspace_dir)
     if workspace.is_stub(lesson) and not force:
         raise click.ClickException(f"{os.path.relpath(module)} is still the untouched exercise; "
                                    f"edit it first (or add --force to submit it as it is)")

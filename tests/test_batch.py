@@ -328,3 +328,12 @@ def test_collect_says_what_it_cannot_read(small_course, tmp_path):
     assert result.returncode == 1
     assert "is neither an exchange folder, an LMS zip nor nbgrader's submitted/ folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_output_folder_inside_the_class_is_not_a_student(small_course, classroom, tmp_path):
+    import shutil
+
+    copy = tmp_path / "class"
+    shutil.copytree(classroom, copy)
+    found, _ = grade_class(small_course, copy, copy / "grades", lessons=list(small_course.lessons))
+    assert "grades" not in found.students and len(found.students) == 5
