@@ -7,6 +7,9 @@ shown for public checks only.
 
 from __future__ import annotations
 
+import copy
+import functools
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,11 +21,64 @@ from grader.feedback import Mismatch, RemoteRaised
 from grader.wire import FunctionSource, ObjectSpec
 
 __all__ = [
-    "Mistake", "ratio_mistakes", "expect_close", "expect_tensor", "expect_tuple", "expect_raises", "expect_untouched",
+    "Mistake", "ratio_mistakes", "oracle", "expect_close", "expect_tensor", "expect_tuple", "expect_raises", "expect_untouched",
     "expect_contract", "source_fn", "helper_object", "built_by", "generator", "tolerances", "short",
 ]
 
 TOLERANCES = {torch.float64: (1e-7, 1e-9), torch.float32: (1e-4, 1e-5)}
+
+
+def oracle(function: Callable) -> Callable:
+    """Cache a pure checker-side reference computation across the submissions of a session.
+
+    Every submission's copy of a test asks the oracle the same question with the same inputs
+    (they come from the test's seed), so the answer is computed once. Arguments are
+    fingerprinted by content (tensors by dtype, shape and bytes; models by their state); an
+    argument that cannot be fingerprinted (a function) means no caching for that call.
+    Callers get a deep copy, so no test can change what the next one sees.
+    """
+    cache: dict[str, Any] = {}
+
+    @functools.wraps(function)
+    def cached(*args: Any, **kwargs: Any) -> Any:
+        try:
+            key = _fingerprint((args, sorted(kwargs.items())))
+        except TypeError:
+            return function(*args, **kwargs)
+        if key not in cache:
+            cache[key] = function(*args, **kwargs)
+        return copy.deepcopy(cache[key])
+
+    cached.cache = cache  # type: ignore[attr-defined]
+    return cached
+
+
+def _fingerprint(value: Any) -> str:
+    digest = hashlib.sha256()
+
+    def feed(item: Any) -> None:
+        if isinstance(item, torch.Tensor):
+            flat = item.detach().contiguous().reshape(-1)
+            digest.update(f"T{item.dtype}{tuple(item.shape)}{item.requires_grad}".encode())
+            digest.update(flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b"")
+        elif isinstance(item, torch.nn.Module):
+            digest.update(f"M{type(item).__qualname__}".encode())
+            feed(sorted(item.state_dict().items()))
+        elif isinstance(item, (list, tuple)):
+            digest.update(f"L{len(item)}".encode())
+            for part in item:
+                feed(part)
+        elif isinstance(item, dict):
+            feed(sorted(item.items(), key=lambda pair: repr(pair[0])))
+        elif item is None or isinstance(item, (bool, int, float, str, bytes, torch.dtype)):
+            digest.update(f"{type(item).__name__}:{item!r}|".encode())
+        elif isinstance(item, (FunctionSource, ObjectSpec)):
+            digest.update(repr(item).encode())
+        else:
+            raise TypeError(f"cannot fingerprint {type(item).__name__}")
+
+    feed(value)
+    return digest.hexdigest()
 
 
 def tolerances(dtype: torch.dtype) -> tuple[float, float]:

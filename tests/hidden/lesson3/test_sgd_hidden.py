@@ -23,6 +23,7 @@ from grader.checks import (
     expect_tensor,
     expect_tuple,
     generator,
+    oracle,
 )
 from grader.feedback import Mismatch, RemoteRaised
 
@@ -296,6 +297,7 @@ def test_train_gd_with_tensor_scalars(sub, rng, dtype):
 # ---------------------------------------------------------------------- train_sgd and train_autograd
 
 
+@oracle
 def sgd_expectations(x, y, w0, lr, epochs, seed, *, autograd=False):
     n = len(x)
     expected = train(x, y, w0, lr, epochs, in_order(n))
@@ -385,6 +387,7 @@ MINIBATCH_CASES = [
 ]
 
 
+@oracle
 def minibatch_expectations(x, y, w0, lr, epochs, batch_size, seed, global_seed):
     """Expected (w, losses) and the mistakes, for generator(seed) (or the global RNG if None)."""
     n = len(x)

@@ -20,6 +20,7 @@ from grader.checks import (
     expect_tensor,
     expect_tuple,
     expect_untouched,
+    oracle,
     source_fn,
 )
 from grader.feedback import Mismatch
@@ -117,6 +118,7 @@ def build(source: str):
     return eval(source, {"torch": torch, "math": math})  # noqa: S307 - the suite's own text
 
 
+@oracle
 def sgd_trajectory(source, x0, lr, steps, momentum=0.0, nesterov=False):
     """The trajectory of torch.optim.SGD itself, in x0's dtype."""
     f = build(source)
@@ -131,6 +133,7 @@ def sgd_trajectory(source, x0, lr, steps, momentum=0.0, nesterov=False):
     return torch.stack(rows)
 
 
+@oracle
 def rule_trajectory(source, x0, lr, steps, momentum, rule, *, reset=False, accumulate=False,
                     dtype=F64):
     """The trajectory with one step rule (the reference's or a mistake's), in ``dtype``."""

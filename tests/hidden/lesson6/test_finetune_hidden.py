@@ -38,6 +38,7 @@ from grader.checks import (
     helper_object,
     source_fn,
 )
+from grader.checks import oracle as memoized
 from grader.course import find_course_root
 from grader.feedback import Mismatch
 
@@ -433,6 +434,7 @@ def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int,
     return losses, {k: p.detach().clone() for k, p in model.named_parameters()}
 
 
+@memoized
 def oracle(start: torch.nn.Module, x, y, epochs, lr, batch_size, seed: int, *,
            global_seed: int | None = None):
     """Expected (losses, params) and the mistakes' (message, losses, params) for a start model.
