@@ -46,6 +46,15 @@ def main() -> None:
     """Grade the PyTorch fundamentals course: score submissions, validate the suites."""
 
 
+def _register_nbgrader() -> None:
+    from grader.nbgrader_cli import nbgrader
+
+    main.add_command(nbgrader)
+
+
+_register_nbgrader()
+
+
 @main.command()
 @click.argument("lesson_id", metavar="LESSON")
 @click.argument("path", type=click.Path(path_type=Path))

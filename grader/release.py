@@ -161,7 +161,7 @@ def _bodies(source: bytes) -> dict[str, int]:
 WINDOW = 3  # consecutive significant lines that make a copied block
 
 
-def _windows(text: str) -> dict[tuple[str, ...], int]:
+def line_runs(text: str) -> dict[tuple[str, ...], int]:
     """Runs of WINDOW consecutive significant lines, with the line number of the first."""
     lines = [(number, _normal(line)) for number, line in enumerate(text.splitlines(), start=1)]
     significant = [(number, line) for number, line in lines if _significant(line)]
@@ -182,13 +182,13 @@ def find_leaks(course: Course, release: Path) -> list[Leak]:
     public_windows: set[tuple[str, ...]] = set()
     for path in [course.stub_path(lesson) for lesson in course.lessons] + list(PACKAGE_DIR.rglob("*.py")):
         if path.is_file():
-            public_windows.update(_windows(path.read_text(errors="replace")))
+            public_windows.update(line_runs(path.read_text(errors="replace")))
     private_windows: dict[tuple[str, ...], str] = {}
     private_bodies: dict[str, str] = {}
     for path in _private_files(course):
         origin = str(path.relative_to(course.root))
         data = path.read_bytes()
-        for window, number in _windows(data.decode(errors="replace")).items():
+        for window, number in line_runs(data.decode(errors="replace")).items():
             if window not in public_windows:
                 private_windows.setdefault(window, f"{origin}:{number}")
         for body, number in _bodies(data).items():
@@ -204,7 +204,7 @@ def find_leaks(course: Course, release: Path) -> list[Leak]:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue  # binary helper files (weights, data) are not source
-        for window, number in _windows(text).items():
+        for window, number in line_runs(text).items():
             if window in private_windows:
                 leaks.append(Leak(shown, number, private_windows[window]))
     return leaks

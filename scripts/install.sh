@@ -28,5 +28,5 @@ fi
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip
 python -m pip install --quiet "torch==2.13.0"
-python -m pip install --quiet -e ".[dev,cluster]"
+python -m pip install --quiet -e ".[dev,cluster,nbgrader]"
 echo "installed: $(python -c 'import torch, grader; print("torch", torch.__version__, "| grader", grader.__version__)')"

@@ -1,0 +1,96 @@
+"""`grader nbgrader grade` (sandboxed) against stock `nbgrader autograde`, same submissions.
+
+Builds a temporary nbgrader course for one lesson (export, generate_assignment,
+release_assignment), has N students fetch and submit the reference, collects, then times both
+graders over the same submitted/ folder in this one run and prints both wall times and the ratio.
+
+    .venv/bin/python bench/nbgrader.py [--students 8] [--lesson lesson2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import nbformat  # noqa: E402
+
+from tests.conftest import copy_course  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def run(args, cwd, env):
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=8)
+    parser.add_argument("--lesson", default="lesson2")
+    args = parser.parse_args()
+    lesson = args.lesson
+    with tempfile.TemporaryDirectory(prefix="bench-nbgrader-") as scratch:
+        tmp = Path(scratch)
+        course = copy_course(tmp / "course", [lesson])
+        course_id = "torch-fundamentals-copy"
+        home, exchange = tmp / "nb", tmp / "exchange"
+        exchange.mkdir()
+        kernel = tmp / "jupyter" / "kernels" / "python3"
+        kernel.mkdir(parents=True)
+        (kernel / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3", "language": "python"}))
+        env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+               "JUPYTER_DATA_DIR": str(tmp / "jupyter"), "JUPYTER_PATH": str(tmp / "jupyter"),
+               "JUPYTER_CONFIG_DIR": str(tmp / "jcfg"), "PYTHONPATH": str(REPO)}
+        grader = [sys.executable, "-m", "grader.nbgrader_cli"]
+        nbg = [str(BIN / "nbgrader")]
+        run([*grader, "export", str(home), "--exchange", str(exchange), "--course", str(course)],
+            REPO, env)
+        run([*nbg, "generate_assignment", lesson, "--force"], home, env)
+        run([*nbg, "release_assignment", lesson, "--force"], home, env)
+        source = nbformat.read(str(home / "source" / lesson / f"{lesson}.ipynb"), 4)
+        reference = [c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        flags = [f"--Exchange.root={exchange}", f"--course={course_id}"]
+        for number in range(args.students):
+            student = f"student{number:02d}"
+            workspace = tmp / "students" / student
+            workspace.mkdir(parents=True)
+            run([*nbg, "fetch_assignment", lesson, *flags], workspace, env)
+            path = workspace / lesson / f"{lesson}.ipynb"
+            notebook = nbformat.read(str(path), 4)
+            cells = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")]
+            for cell, text in zip(cells, reference, strict=True):
+                cell.source = text
+            nbformat.write(notebook, str(path))
+            run([*nbg, "submit", lesson, *flags, f"--student={student}"], workspace, env)
+        run([*nbg, "collect", lesson], home, env)
+
+        started = time.perf_counter()
+        run([*nbg, "autograde", lesson, "--force"], home, env)
+        stock = time.perf_counter() - started
+        started = time.perf_counter()
+        out = run([*grader, "grade", str(home), "--assignment", lesson, "--course", str(course)],
+                  REPO, env)
+        secure = time.perf_counter() - started
+    print(out.stdout.strip().splitlines()[-1])
+    print(f"{args.students} submissions of {lesson}")
+    print(f"nbgrader autograde (kernel per notebook, unsandboxed): {stock:7.2f} s")
+    print(f"grader nbgrader grade (sandboxed engine):               {secure:7.2f} s")
+    print(f"ratio grader/autograde: {secure / stock:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
