@@ -142,6 +142,8 @@ def run_session(course: Course, lesson: Lesson, proxies: Sequence, labels: Seque
     _freeze_imported_heap()
     with _plugin_autoload_off():
         code = pytest.main(args, plugins=[session])
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt  # pytest swallowed the user's Ctrl-C; it must still stop us
     if session.collection_errors:
         raise GradingError(f"the tests for {lesson.id} could not be collected: "
                            f"{session.collection_errors[0]}")

@@ -160,3 +160,15 @@ def test_gradescope_json_totals_match_the_tests(reference_and_stub):
     data = results_json(reference_and_stub[0])
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
     assert data["max_score"] == pytest.approx(sum(t["max_score"] for t in data["tests"]))
+
+
+def test_an_interrupt_during_grading_stops_the_command(tmp_path):
+    from conftest import copy_course
+
+    root = copy_course(tmp_path, ["lesson2"])
+    checks = root / "exercises" / "lesson2" / "test_mse.py"
+    checks.write_text(checks.read_text() + "\n\ndef test_interrupted(sub):\n    raise KeyboardInterrupt\n")
+    result = run_grader("score", LESSON, str(root / "solutions" / "lesson2"), "--course", str(root))
+    assert result.returncode == 1
+    assert "Aborted!" in result.stderr
+    assert "did not run" not in result.stderr
