@@ -178,9 +178,12 @@ def test_commands_outside_a_fetched_lesson_explain_what_to_do(tmp_path):
 def test_watch_checks_again_after_a_save(installed, course, tmp_path):
     course_cmd(installed, "fetch", "lesson2", cwd=tmp_path)
     env = {**os.environ, "PYTHONPATH": str(installed)}
+    # As from a terminal: a test run started in the background inherits SIGINT as ignored,
+    # and Python then never turns Ctrl-C into KeyboardInterrupt.
     process = subprocess.Popen([sys.executable, "-m", "grader.student_cli", "check", "lesson2",
                                 "--watch"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+                               stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
     reader.start()
@@ -202,7 +205,12 @@ def test_watch_checks_again_after_a_save(installed, course, tmp_path):
         wait_for("Watching lesson2/mse.py", count=2)
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            pytest.fail(f"--watch did not stop on Ctrl-C; it printed: {lines}")
         reader.join(timeout=5)
     assert any("Stopped watching." in line for line in lines)
     assert process.returncode == 0
