@@ -18,13 +18,11 @@ from pathlib import Path
 
 from grader.course import Course
 from grader.files import sha256, write_atomic
+from grader.results import format_points
 from grader.standings import StudentRow
 
 HARDEST = 12
 
-
-def _number(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".") or "0"
 
 
 def pass_rates(rows: Sequence[StudentRow]) -> list[tuple[str, float, int, str]]:
@@ -63,15 +61,15 @@ def summary_markdown(course: Course, rows: Sequence[StudentRow],
     lines = [f"# {course.name}: class summary", ""]
     lines += [f"> {note}" for note in unsafe_notes] + ([""] if unsafe_notes else [])
     lines += [f"- Students: {len(rows)}; submissions: {submissions}",
-              f"- Mean total: {_number(statistics.mean(totals)) if totals else 0} / {_number(possible)}",
-              f"- Median total: {_number(statistics.median(totals)) if totals else 0} / {_number(possible)}",
+              f"- Mean total: {format_points(statistics.mean(totals)) if totals else 0} / {format_points(possible)}",
+              f"- Median total: {format_points(statistics.median(totals)) if totals else 0} / {format_points(possible)}",
               "", "## Lessons", "", "| lesson | submitted | mean points | late |", "|---|---|---|---|"]
     for index, lesson in enumerate(rows[0].entries if rows else []):
         entries = [row.entries[index] for row in rows if row.entries[index].result is not None]
         mean = statistics.mean(e.points for e in entries) if entries else 0.0
         late = sum(1 for e in entries if e.lateness and e.lateness.days_late)
-        lines.append(f"| {lesson.lesson.id} | {len(entries)} | {_number(mean)} / "
-                     f"{_number(lesson.lesson.points)} | {late} |")
+        lines.append(f"| {lesson.lesson.id} | {len(entries)} | {format_points(mean)} / "
+                     f"{format_points(lesson.lesson.points)} | {late} |")
     lines += ["", "## What to reteach", "",
               "The checks most students fail, and the mistake most often named:", "",
               "| check | passed | most common feedback |", "|---|---|---|"]
@@ -104,7 +102,7 @@ def write_report(course: Course, rows: Sequence[StudentRow], folder: Path,
     figure, axes = plt.subplots(figsize=(7, 4), dpi=110)
     axes.hist(totals, bins=min(20, max(5, len(totals) // 2)), range=(0, possible),
               color="steelblue", edgecolor="white")
-    axes.set_xlabel(f"total points (of {_number(possible)})")
+    axes.set_xlabel(f"total points (of {format_points(possible)})")
     axes.set_ylabel("students")
     axes.set_title(f"{course.name}: totals")
     figure.tight_layout()

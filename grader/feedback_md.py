@@ -4,18 +4,14 @@ mistakes, and hints. Only feedback the checks marked safe: never hidden inputs o
 from __future__ import annotations
 
 from grader.course import Course
-from grader.results import failing_functions
+from grader.results import failing_functions, format_points
 from grader.standings import StudentRow
-
-
-def _number(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".") or "0"
 
 
 def student_feedback(course: Course, row: StudentRow, hints: dict) -> str:
     possible = sum(entry.lesson.points for entry in row.entries)
     lines = [f"# {course.name}: feedback for {row.student}", "",
-             f"**Total: {_number(row.total)} / {_number(possible)} points**", ""]
+             f"**Total: {format_points(row.total)} / {format_points(possible)} points**", ""]
     for entry in row.entries:
         lesson = entry.lesson
         heading = f"## {lesson.id} · {lesson.title}"
@@ -28,9 +24,9 @@ def student_feedback(course: Course, row: StudentRow, hints: dict) -> str:
             lines += [f"{heading} — not submitted", ""]
             continue
         result = entry.result
-        lines += [f"{heading} — {_number(entry.points)} / {_number(lesson.points)} points", ""]
+        lines += [f"{heading} — {format_points(entry.points)} / {format_points(lesson.points)} points", ""]
         if entry.lateness and entry.lateness.note:
-            extra = f" (earned {_number(entry.earned)} before the late penalty)" if entry.penalty else ""
+            extra = f" (earned {format_points(entry.earned)} before the late penalty)" if entry.penalty else ""
             lines += [f"Submitted: {entry.lateness.note}{extra}.", ""]
         for note in result.notes:
             lines += [f"> {note}", ""]

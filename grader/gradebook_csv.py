@@ -7,11 +7,8 @@ import csv
 import io
 from collections.abc import Sequence
 
+from grader.results import format_points
 from grader.standings import StudentRow
-
-
-def _number(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".") or "0"
 
 
 def gradebook_csv(rows: Sequence[StudentRow]) -> str:
@@ -32,7 +29,7 @@ def gradebook_csv(rows: Sequence[StudentRow]) -> str:
                 status = "not submitted"
             else:
                 status = entry.lateness.note if entry.lateness and entry.lateness.note else "on time"
-            cells += [_number(entry.points), _number(entry.penalty), status]
-        cells.append(_number(row.total))
+            cells += [format_points(entry.points), format_points(entry.penalty), status]
+        cells.append(format_points(row.total))
         writer.writerow(cells)
     return buffer.getvalue()

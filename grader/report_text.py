@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from grader.results import LessonResult
-
-
-def _points(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".")
+from grader.results import LessonResult, format_points
 
 
 def summary_line(result: LessonResult) -> str:
-    line = f"{result.lesson} · {result.submission}: {_points(result.score)}/{_points(result.max_score)} points"
+    line = f"{result.lesson} · {result.submission}: {format_points(result.score)}/{format_points(result.max_score)} points"
     failed = len(result.failed)
     line += f" ({len(result.tests) - failed}/{len(result.tests)} checks passed)"
     line += f" — {result.problem}" if result.problem else ""
@@ -21,7 +17,7 @@ def lesson_report(result: LessonResult) -> str:
     lines = [*result.notes, summary_line(result)]
     for test in result.tests:
         mark = "✓" if test.passed else "✗"
-        lines.append(f"  {mark} {test.description}  [{_points(test.score)}/{_points(test.max_score)}]")
+        lines.append(f"  {mark} {test.description}  [{format_points(test.score)}/{format_points(test.max_score)}]")
         if not test.passed and test.feedback and test.feedback != result.problem:
             lines.extend(f"      {part}" for part in test.feedback.splitlines())
     return "\n".join(lines)
@@ -45,9 +41,8 @@ def check_report(result: LessonResult, lesson, progress: str, failing: list[str]
     lines.extend(f"    {part}" for part in first.feedback.splitlines())
     lines.append("")
     summary = f"{passed}/{total} public checks passed"
-    others = [f for f in failing[1:]]
-    if others:
-        summary += f" · also failing: {', '.join(others)}"
+    if failing[1:]:
+        summary += f" · also failing: {', '.join(failing[1:])}"
     lines.append(summary)
     if failing:
         lines.append(f"Stuck? course hint {lesson.id} {failing[0]}")

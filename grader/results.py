@@ -64,6 +64,11 @@ class LessonResult:
         return cls(**{**data, "tests": tests, "notes": tuple(data.get("notes", ()))})
 
 
+def format_points(x: float) -> str:
+    """Points as people write them: 10, 7.5, 8.33 (at most two decimals, no trailing zeros)."""
+    return f"{x:.2f}".rstrip("0").rstrip(".") or "0"
+
+
 def split_points(points: float, cases: int) -> float:
     """A test's points shared equally by its parametrized cases."""
     return points / cases if cases else 0.0
