@@ -27,8 +27,8 @@ sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 from inprocess import InProcessProxy  # noqa: E402
 
-from grader.course import load_course  # noqa: E402
-from grader.engine import run_session, suite_paths  # noqa: E402
+from grader.course.config import load_course  # noqa: E402
+from grader.engine.grading import run_session, suite_paths  # noqa: E402
 
 
 def make_class(course, folder: Path, students: int) -> list[tuple[str, str, Path]]:

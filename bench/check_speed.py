@@ -34,13 +34,13 @@ def main() -> None:
     parser.add_argument("--lesson", default="lesson3")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
-    from grader.course import load_course
+    from grader.course.config import load_course
 
     course = load_course(REPO)
     lesson = course.lesson(args.lesson)
     work = Path(tempfile.mkdtemp(prefix="bench-check-"))
     try:
-        course_cmd = [sys.executable, "-m", "grader.student_cli"]
+        course_cmd = [sys.executable, "-m", "grader.cli.student"]
         subprocess.run([*course_cmd, "fetch", lesson.id, "--course", str(REPO)], cwd=work,
                        check=True, stdout=subprocess.DEVNULL)
         shutil.copy(course.solution_path(lesson), work / lesson.id / lesson.module)

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 
 from grader.checker.proxy import SubmissionProxy, describe_load_error
-from grader.feedback import SubmissionProblem
+from grader.checker.feedback import SubmissionProblem
 from grader.runner.serve import Job
 
 

@@ -9,8 +9,8 @@ sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 from inprocess import InProcessProxy  # noqa: E402
 
-from grader.course import load_course  # noqa: E402
-from grader.engine import run_session, suite_paths  # noqa: E402
+from grader.course.config import load_course  # noqa: E402
+from grader.engine.grading import run_session, suite_paths  # noqa: E402
 
 course = load_course(REPO)
 lesson = course.lesson(sys.argv[1])

@@ -18,10 +18,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from grader.course import load_course  # noqa: E402
-from grader.engine import Submission, grade  # noqa: E402
-from grader.runner_host import RunnerHost  # noqa: E402
-from grader.sandbox import plan  # noqa: E402
+from grader.course.config import load_course  # noqa: E402
+from grader.engine.grading import Submission, grade  # noqa: E402
+from grader.sandbox.host import RunnerHost  # noqa: E402
+from grader.sandbox.plan import plan  # noqa: E402
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Assertions for public checks and hidden suites, with feedback safe for students.
 
 Every helper raises ``Mismatch`` whose ``feedback`` names the function, what is wrong and,
-when recognisable, the mistake (see ``grader.diagnose``); ``details`` (expected vs got) is
+when recognisable, the mistake (see ``grader.checker.diagnose``); ``details`` (expected vs got) is
 shown for public checks only.
 """
 
@@ -11,18 +11,20 @@ import copy
 import functools
 import hashlib
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import torch
 
-from grader import diagnose
-from grader.diagnose import Mistake, ratio_mistakes
-from grader.feedback import Mismatch, RemoteRaised
+from grader.checker import diagnose
+from grader.checker.diagnose import Mistake, close, ratio_mistakes
+from grader.checker.feedback import Mismatch, RemoteRaised
 from grader.wire import FunctionSource, ObjectSpec
 
 __all__ = [
     "Mistake", "ratio_mistakes", "oracle", "expect_close", "expect_tensor", "expect_tuple", "expect_raises", "expect_untouched",
     "expect_contract", "source_fn", "helper_object", "built_by", "generator", "tolerances", "short",
+    "Mismatch", "RemoteRaised", "close", "exercise_file",
 ]
 
 TOLERANCES = {torch.float64: (1e-7, 1e-9), torch.float32: (1e-4, 1e-5)}
@@ -79,6 +81,14 @@ def _fingerprint(value: Any) -> str:
 
     feed(value)
     return digest.hexdigest()
+
+
+def exercise_file(lesson_id: str, name: str) -> Path:
+    """A file of a lesson's exercise folder (a helper such as ``tinynet.py``), in the checker."""
+    from grader.checker.plugin import active_course
+
+    course = active_course()
+    return course.exercise_dir(course.lesson(lesson_id)) / name
 
 
 def tolerances(dtype: torch.dtype) -> tuple[float, float]:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.course import load_course
-from grader.worker import CheckerWorker
+from grader.course.config import load_course
+from grader.engine.worker import CheckerWorker
 
 REPO = Path(__file__).resolve().parent.parent
 

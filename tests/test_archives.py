@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from grader.archives import ArchiveLimits, UnsafeArchive, extract
+from grader.intake.archives import ArchiveLimits, UnsafeArchive, extract
 
 
 def make_zip(path, entries):

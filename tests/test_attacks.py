@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.worker import CheckerWorker, WorkerError
+from grader.engine.worker import CheckerWorker, WorkerError
 
 ATTACKS = sorted((Path(__file__).parent / "attacks").glob("attack_*.py"))
 ANSWERS = '''
@@ -75,7 +75,7 @@ def slot_processes(seconds: float = 10.0) -> list[str]:
 
     Killed processes in a dying pid namespace take a moment to go, so this waits.
     """
-    from grader.sandbox import SLOT_UID_BASE, SLOT_UIDS
+    from grader.sandbox.plan import SLOT_UID_BASE, SLOT_UIDS
 
     deadline = time.monotonic() + seconds
     while True:
@@ -200,7 +200,7 @@ def test_without_isolation_hidden_suites_are_refused(tight_course):
 
 def test_grader_score_exits_3_without_isolation_and_says_why(tight_course):
     env = {**os.environ, "GRADER_SANDBOX": "off"}
-    command = [sys.executable, "-m", "grader.cli", "score", "lesson2",
+    command = [sys.executable, "-m", "grader.cli.instructor", "score", "lesson2",
                str(tight_course / "solutions" / "lesson2"), "--course", str(tight_course)]
     refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 3
@@ -215,7 +215,7 @@ def test_grader_score_exits_3_without_isolation_and_says_why(tight_course):
 @pytest.mark.parametrize(("mode", "level"), [("auto", "full"), ("fallback", "fallback")])
 def test_doctor_names_the_active_layers_and_passes_its_self_test(mode, level):
     env = {**os.environ, "GRADER_SANDBOX": mode}
-    result = subprocess.run([sys.executable, "-m", "grader.cli", "doctor"], env=env,
+    result = subprocess.run([sys.executable, "-m", "grader.cli.instructor", "doctor"], env=env,
                             capture_output=True, text=True, timeout=120,
                             cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 0, result.stdout

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO, copy_course
 
-from grader.batch import GRADEBOOK, grade_class, write_outputs
-from grader.collect import collect
-from grader.course import load_course
-from grader.workspace import Workspace
+from grader.engine.batch import GRADEBOOK, grade_class, write_outputs
+from grader.intake.collect import collect
+from grader.course.config import load_course
+from grader.student.workspace import Workspace
 
 GRADESCOPE_TOP = {"score", "max_score", "execution_time", "output", "visibility",
                   "stdout_visibility", "extra_data", "tests", "leaderboard", "lesson"}
@@ -170,7 +170,7 @@ def test_one_bad_submission_never_stops_the_batch(small_course, classroom, tmp_p
 
 
 def batch_command(*args):
-    return [sys.executable, "-m", "grader.cli", "batch", *args]
+    return [sys.executable, "-m", "grader.cli.instructor", "batch", *args]
 
 
 def test_a_batch_killed_mid_run_resumes_to_the_same_gradebook(tmp_path):
@@ -322,7 +322,7 @@ def test_collect_from_nbgrader_submitted(small_course, tmp_path):
 
 
 def test_collect_says_what_it_cannot_read(small_course, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "grader.cli", "collect", str(tmp_path),
+    result = subprocess.run([sys.executable, "-m", "grader.cli.instructor", "collect", str(tmp_path),
                              "--out", str(tmp_path / "o"), "--course", str(small_course.root)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader.cli import main as grader_main
-from grader.course import CourseError, find_course_root, load_course
+from grader.cli.instructor import main as grader_main
+from grader.course.config import CourseError, find_course_root, load_course
 
 GOOD = """
 [course]

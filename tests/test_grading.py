@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from grader.gradescope import results_json
-from grader.results import VISIBLE
+from grader.reports.gradescope import results_json
+from grader.course.results import VISIBLE
 
 LESSON = "lesson2"
 
@@ -128,7 +128,7 @@ def test_one_session_grades_several_submissions_independently(worker, course):
 
 
 def run_grader(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "grader.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "grader.cli.instructor", *args], capture_output=True,
                           text=True, cwd=cwd, timeout=300)
 
 

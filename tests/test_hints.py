@@ -7,8 +7,8 @@ import shutil
 import pytest
 from conftest import REPO, copy_course
 
-from grader.course import CourseError, load_course
-from grader.hints import load_hints
+from grader.course.config import CourseError, load_course
+from grader.course.hints import load_hints
 
 
 def test_every_function_of_every_lesson_has_a_hint(course):

@@ -30,7 +30,7 @@ HOSTILE = {
     # wrong answers, and the checker's comparison patched to say yes
     "allclose": "WRONG+" + ALLCLOSE,
     # the test cells' helper replaced before they import it
-    "helper": "STUB+import grader.nbgrader_grade as _g\n_g.hidden_check = lambda *a, **k: None\n",
+    "helper": "STUB+import grader.jupyter.grade as _g\n_g.hidden_check = lambda *a, **k: None\n",
     # leave before anything can fail
     "exit": "STUB+import sys\nsys.exit(0)\n",
     # read the hidden suite (the reference answers the tests)
@@ -102,7 +102,7 @@ def round_trip(tmp_path_factory):
            "JUPYTER_PATH": str(tmp / "jupyter"), "USER": "instructor", "LOGNAME": "instructor",
            "PYTHONPATH": str(REPO)}
     env.pop("TORCH_GRADER_COURSE", None)
-    grader = [sys.executable, "-m", "grader.nbgrader_cli"]
+    grader = [sys.executable, "-m", "grader.cli.nbgrader"]
     run([*grader, "export", str(home), "--exchange", str(exchange), "--course", str(course)],
         REPO, env)
     nbg = [str(VENV_BIN / "nbgrader")]
@@ -145,8 +145,8 @@ def total(scores: dict[str, float]) -> float:
 def test_stock_autograde_scores_reference_stub_and_mistake(round_trip):
     stock = round_trip["stock"]
     maximum = total(stock["reference"])
-    from grader.course import load_course
-    from grader.nbgrader_export import hidden_tests
+    from grader.course.config import load_course
+    from grader.jupyter.export import hidden_tests
 
     course = load_course(round_trip["course"])
     points = {t.name: t.points for t in hidden_tests(course, course.lesson(LESSON))}
@@ -181,9 +181,9 @@ def test_stock_autograde_on_hostile_notebooks(round_trip, capsys):
 
 
 def test_release_holds_no_reference_or_hidden_source(round_trip):
-    from grader.course import load_course
-    from grader.nbgrader_export import hidden_text_in
-    from grader.release import _bodies
+    from grader.course.config import load_course
+    from grader.jupyter.export import hidden_text_in
+    from grader.student.release import _bodies
 
     home, course = round_trip["home"], load_course(round_trip["course"])
     released = home / "release" / LESSON

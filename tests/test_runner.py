@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-from grader.runner_host import JobLimits, RunnerFailure, RunnerHost
+from grader.sandbox.host import JobLimits, RunnerFailure, RunnerHost
 from grader.wire import FunctionSource, ObjectSpec
 
 LIMITS = JobLimits(memory_bytes=2 << 30, output_bytes=4096)
@@ -261,7 +261,7 @@ def groups(model):
 
 
 def test_two_runners_never_share_a_uid():
-    from grader.sandbox import plan
+    from grader.sandbox.plan import plan
 
     sandbox = plan()
     if sandbox.uid is None:

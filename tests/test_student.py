@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, copy_course
 
-from grader.course import load_course
-from grader.release import ReleaseError, build_release
-from grader.student_cli import main as course_main
+from grader.course.config import load_course
+from grader.student.release import ReleaseError, build_release
+from grader.cli.student import main as course_main
 
 
 @pytest.fixture(scope="session")
@@ -42,13 +42,13 @@ def installed(release, tmp_path_factory):
 def course_cmd(installed: Path, *args: str, cwd: Path, timeout: float = 120, **kwargs):
     env = {**os.environ, "PYTHONPATH": str(installed)}
     env.pop("COURSE_STUDENT", None)
-    return subprocess.run([sys.executable, "-m", "grader.student_cli", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "grader.cli.student", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
 def test_the_installed_release_runs_its_own_copy_with_its_bundled_course(installed, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(installed)}
-    out = subprocess.run([sys.executable, "-c", "import grader, grader.course as c; "
+    out = subprocess.run([sys.executable, "-c", "import grader, grader.course.config as c; "
                           "print(grader.__file__); print(c.find_course_root())"],
                          cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     module_file, course_root = out.stdout.split()
@@ -180,7 +180,7 @@ def test_watch_checks_again_after_a_save(installed, course, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(installed)}
     # As from a terminal: a test run started in the background inherits SIGINT as ignored,
     # and Python then never turns Ctrl-C into KeyboardInterrupt.
-    process = subprocess.Popen([sys.executable, "-m", "grader.student_cli", "check", "lesson2",
+    process = subprocess.Popen([sys.executable, "-m", "grader.cli.student", "check", "lesson2",
                                 "--watch"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -217,7 +217,7 @@ def test_watch_checks_again_after_a_save(installed, course, tmp_path):
 
 
 def test_polling_notices_a_save_too(tmp_path):
-    from grader.watch import FileWatcher
+    from grader.student.watch import FileWatcher
 
     target = tmp_path / "mse.py"
     target.write_text("a")

@@ -9,8 +9,8 @@ import sys
 import pytest
 from conftest import REPO, copy_course
 
-from grader.course import load_course
-from grader.validate import read_catalog, table, validate_lesson
+from grader.course.config import load_course
+from grader.engine.validate import read_catalog, table, validate_lesson
 
 LESSONS = [lesson.id for lesson in load_course(REPO).lessons]
 
@@ -50,7 +50,7 @@ def test_the_table_has_a_row_per_lesson(validations):
 
 
 def run_validate(*args):
-    return subprocess.run([sys.executable, "-m", "grader.cli", "validate", *args],
+    return subprocess.run([sys.executable, "-m", "grader.cli.instructor", "validate", *args],
                           capture_output=True, text=True, timeout=600)
 
 

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from grader.checks import Mistake, expect_close, expect_raises, source_fn
-from grader.feedback import Mismatch
+from grader.checks import Mismatch
 
 P = torch.tensor([1.0, 2.0], dtype=torch.float64)
 F = source_fn("lambda x: x[0] ** 2 + 3 * x[1]")  # f(x, y) = x² + 3y, ∇f = (2x, 3)

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from grader.checks import Mistake, built_by, expect_close, generator, helper_object, source_fn
-from grader.feedback import Mismatch
+from grader.checks import Mismatch
 
 BACKBONE = ["backbone.0.weight", "backbone.0.bias", "backbone.2.weight", "backbone.2.bias"]
 HEAD = ["fc.weight", "fc.bias"]

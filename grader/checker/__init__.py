@@ -1,1 +1,2 @@
-"""The trusted checker: the pytest plugin, the ``sub`` proxy and result capture."""
+"""Trusted side: the pytest plugin, the ``sub`` proxy, feedback exceptions and diagnosis.
+Verdicts are decided here; student code never runs in this process."""

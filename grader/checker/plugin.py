@@ -18,10 +18,12 @@ import pytest
 import torch
 
 from grader.checker.proxy import SubmissionProxy
-from grader.feedback import StudentFacing
-from grader.results import HIDDEN, VISIBLE, LessonResult, TestResult, split_points
+from grader.checker.feedback import StudentFacing
+from grader.course.config import Course
+from grader.course.results import HIDDEN, VISIBLE, LessonResult, TestResult, split_points
 
 SESSION = pytest.StashKey["GradingSession"]()
+_active: list[GradingSession] = []  # the session being collected or run in this process
 SUB_ID = "submission{}"
 HIDDEN_FAILURE = "this check failed"
 
@@ -75,6 +77,13 @@ def _test_seed(request: pytest.FixtureRequest) -> int:
     return zlib.crc32(f"{base}:{display_name(request.node)}".encode())
 
 
+def active_course() -> Course:
+    """The course of the grading session running in this process (for suites' helpers)."""
+    if not _active:
+        raise RuntimeError("no grading session is running")
+    return _active[-1].course
+
+
 def display_name(item: pytest.Item) -> str:
     """The test's name without the submission parameter: the same for every submission."""
     name = item.name
@@ -109,6 +118,7 @@ class GradingSession:
 
     proxies: Sequence[SubmissionProxy]
     labels: Sequence[str]
+    course: Course
     lesson_id: str
     public_paths: Sequence[Path]
     seed: int
@@ -117,6 +127,11 @@ class GradingSession:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[SESSION] = self
+        _active.append(self)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self in _active:
+            _active.remove(self)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

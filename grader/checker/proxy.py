@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from grader.feedback import RemoteRaised, SubmissionProblem
-from grader.runner_host import JobLimits, RunnerFailure, RunnerHost, RunnerJob
+from grader.checker.feedback import RemoteRaised, SubmissionProblem
+from grader.sandbox.host import JobLimits, RunnerFailure, RunnerHost, RunnerJob
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Expected values come from the float64 oracle below, computed here in the checker; the
 submission is reached only through ``sub``. Wrong answers with a known shape are named
-through ``Mistake`` candidates (see grader.diagnose).
+through ``Mistake`` candidates (see grader.checks).
 """
 
 import pytest

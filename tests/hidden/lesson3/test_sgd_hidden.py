@@ -25,7 +25,7 @@ from grader.checks import (
     generator,
     oracle,
 )
-from grader.feedback import Mismatch, RemoteRaised
+from grader.checks import Mismatch, RemoteRaised
 
 DTYPES = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32, id="float32")]
 EPOCHS = 5

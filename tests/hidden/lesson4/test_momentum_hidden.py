@@ -23,7 +23,7 @@ from grader.checks import (
     oracle,
     source_fn,
 )
-from grader.feedback import Mismatch
+from grader.checks import Mismatch
 
 F64 = torch.float64
 DTYPES = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32, id="float32")]

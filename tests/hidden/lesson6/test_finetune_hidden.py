@@ -29,7 +29,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader import diagnose
+from grader.checks import close
 from grader.checks import (
     built_by,
     expect_raises,
@@ -39,8 +39,8 @@ from grader.checks import (
     source_fn,
 )
 from grader.checks import oracle as memoized
-from grader.course import find_course_root
-from grader.feedback import Mismatch
+from grader.checks import exercise_file
+from grader.checks import Mismatch
 
 F64 = torch.float64
 F32 = torch.float32
@@ -145,7 +145,7 @@ def _one_thread():
 
 
 def _import_tinynet():
-    path = find_course_root(Path(__file__).resolve().parent) / "exercises" / "lesson6" / "tinynet.py"
+    path = exercise_file("lesson6", "tinynet.py")
     spec = importlib.util.spec_from_file_location("_lesson6_checker_tinynet", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -472,7 +472,7 @@ def merge_alike(wrong):
     for message, losses, params in wrong:
         value = torch.cat([torch.tensor(losses, dtype=F64), flat(params, list(params))])
         for entry in merged:
-            if entry[3].shape == value.shape and diagnose.close(entry[3], value, 1e-9, 1e-12):
+            if entry[3].shape == value.shape and close(entry[3], value, 1e-9, 1e-12):
                 entry[0] = f"{entry[0]}; or {message}"
                 break
         else:
@@ -489,12 +489,12 @@ def expect_values(got: torch.Tensor, expected: torch.Tensor, wrong: list[tuple[s
                   *, what: str, dtype: torch.dtype) -> None:
     """got matches expected, or the first mistake whose values it matches is named."""
     rtol, atol = (1e-7, 1e-9) if dtype == F64 else (1e-4, 1e-5)
-    if diagnose.close(got, expected, rtol, atol):
+    if close(got, expected, rtol, atol):
         return
     if not torch.isfinite(got).all():
         fail(f"{what} contain nan or inf: the training diverged")
     for message, value in wrong:
-        if diagnose.close(got, value, rtol, atol):
+        if close(got, value, rtol, atol):
             fail(f"{what}: {message}")
     fail(f"{what} differ from the loop the exercise describes {LOOP}")
 

@@ -1,0 +1,265 @@
+"""The student's command line, ``course``: fetch, check (and watch), hint, submit, status.
+
+Commands are thin: they find the course and the workspace, call library code, and print.
+Anything a student can fix is a one-line ``click.ClickException``, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from grader.course.config import Course, CourseError, Lesson, load_course
+from grader.student.workspace import PASSED, SUBMITTED, Workspace
+
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+DIR_OPTION = click.option("--dir", "workspace_dir", type=click.Path(path_type=Path), default=None,
+                          help="Your workspace folder (default: the current folder).")
+COURSE_OPTION = click.option("--course", "course_path", type=click.Path(path_type=Path),
+                             default=None, hidden=True)
+
+
+def _course(course_path: Path | None) -> Course:
+    try:
+        return load_course(course_path)
+    except CourseError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _locate(course: Course, lesson_id: str | None, workspace_dir: Path | None) -> tuple[Workspace, Lesson]:
+    """The workspace and lesson: from the arguments, or from being inside a lesson folder."""
+    here = Path(workspace_dir or Path.cwd()).resolve()
+    try:
+        if lesson_id is None:
+            lesson = course.lesson(here.name)
+            return Workspace(here.parent, course), lesson
+        return Workspace(here, course), course.lesson(lesson_id)
+    except CourseError as exc:
+        if lesson_id is None:
+            raise click.UsageError("name the lesson (e.g. course check lesson3), or run this "
+                                   "inside a fetched lesson folder") from None
+        raise click.ClickException(str(exc)) from None
+
+
+def _fetched(course_path: Path | None, lesson_id: str | None,
+             workspace_dir: Path | None) -> tuple[Workspace, Lesson, Path]:
+    """The workspace, the lesson and the student's module, which must have been fetched."""
+    workspace, lesson = _locate(_course(course_path), lesson_id, workspace_dir)
+    module = workspace.module_path(lesson)
+    if not module.exists():
+        raise click.ClickException(f"{os.path.relpath(module)} does not exist; "
+                                   f"run course fetch {lesson.id} first")
+    return workspace, lesson, module
+
+
+def _progress(workspace: Workspace) -> str:
+    done = sum(workspace.status(lesson) in (PASSED, SUBMITTED) for lesson in workspace.course.lessons)
+    return f"{done}/{len(workspace.course.lessons)} lessons"
+
+
+@click.group()
+@click.version_option(package_name="torch-grader-course")
+def main() -> None:
+    """Work through the PyTorch fundamentals course: fetch a lesson, check it, submit it."""
+
+
+@main.command()
+@click.argument("lesson_id", metavar="LESSON")
+@click.option("--force", is_flag=True, help="Replace your edited file with a fresh copy (a backup is kept).")
+@DIR_OPTION
+@COURSE_OPTION
+def fetch(lesson_id: str, force: bool, workspace_dir: Path | None, course_path: Path | None) -> None:
+    """Copy a lesson's exercise, public checks and notes into DIR/LESSON/."""
+    course = _course(course_path)
+    workspace, lesson = _locate(course, lesson_id, workspace_dir)
+    try:
+        report = workspace.fetch(lesson, force=force)
+    except OSError as exc:
+        raise click.ClickException(f"could not write {workspace.lesson_dir(lesson)}: {exc.strerror}") from None
+    shown = os.path.relpath(report.folder)
+    click.echo(f"{lesson.id} · {lesson.title} → {shown}/")
+    if report.kept:
+        click.echo(f"  kept your edited {lesson.module} (course fetch {lesson.id} --force replaces "
+                   f"it and keeps a backup)")
+    if report.backup is not None:
+        click.echo(f"  your previous {lesson.module} is saved as {os.path.relpath(report.backup)}")
+    for name in report.written:
+        click.echo(f"  wrote {name}")
+    click.echo(f"Next: read {shown}/notes.md, edit {shown}/{lesson.module}, then run "
+               f"course check {lesson.id}")
+
+
+@main.command()
+@click.argument("lesson_id", metavar="[LESSON]", required=False)
+@click.option("--watch", is_flag=True, help="Check again every time you save the file.")
+@click.option("--poll", is_flag=True, help="With --watch: poll for changes instead of file events.")
+@click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
+              help="Also draw a picture of your functions at work into this PNG file.")
+@DIR_OPTION
+@COURSE_OPTION
+def check(lesson_id: str | None, watch: bool, poll: bool, plot_path: Path | None,
+          workspace_dir: Path | None, course_path: Path | None) -> None:
+    """Run the public checks on your file; exit 0 only when they all pass."""
+    from grader.sandbox.host import RunnerHost
+
+    workspace, lesson, _ = _fetched(course_path, lesson_id, workspace_dir)
+    if plot_path is not None and plot_path.suffix.lower() != ".png":
+        raise click.UsageError("--plot needs a file name ending in .png")
+    host = RunnerHost(lesson.preload)  # the runner imports torch while the checker does
+    try:
+        if not watch:
+            passed = _check_once(workspace, lesson, host, plot_path)
+            sys.exit(0 if passed else 1)
+        _watch(workspace, lesson, host, plot_path, poll)
+    finally:
+        host.close()
+
+
+def _check_once(workspace: Workspace, lesson: Lesson, host, plot_path: Path | None) -> bool:
+    from grader.engine.grading import GradingError, Submission, grade
+    from grader.reports.text import check_report
+
+    module = workspace.module_path(lesson)
+    try:
+        source = module.read_bytes()
+        (result,) = grade(workspace.course, lesson, [Submission(str(module), source)],
+                          host=host, hidden=False)
+    except (GradingError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    from grader.course.results import failing_functions
+
+    functions = workspace.course.stub_functions(lesson)
+    failing = failing_functions(result, functions)
+    passed = bool(result.tests) and not result.failed
+    workspace.record_check(lesson, source, passed, failing)
+    click.echo(check_report(result, lesson, _progress(workspace), failing))
+    if plot_path is not None:
+        _plot(workspace, lesson, host, source, plot_path)
+    return passed
+
+
+def _plot(workspace: Workspace, lesson: Lesson, host, source: bytes, plot_path: Path) -> None:
+    from grader.student.plots import PlotError, draw
+
+    try:
+        draw(workspace.course, lesson, source, host, plot_path)
+    except PlotError as exc:
+        click.echo(f"No plot: {exc}")
+        return
+    click.echo(f"Plot written to {os.path.relpath(plot_path)}")
+
+
+def _watch(workspace: Workspace, lesson: Lesson, host, plot_path: Path | None, poll: bool) -> None:
+    from grader.student.watch import FileWatcher
+
+    module = workspace.module_path(lesson)
+    watcher = FileWatcher(module, force_polling=poll)
+    try:
+        while True:
+            click.echo("\033[2J\033[H", nl=False)  # clear the screen, cursor home
+            click.echo(time.strftime("%H:%M:%S"))
+            try:
+                _check_once(workspace, lesson, host, plot_path)
+            except click.ClickException as exc:
+                click.echo(f"Error: {exc.format_message()}")
+            click.echo(f"\nWatching {os.path.relpath(module)} ({watcher.mode}): save to check "
+                       f"again, Ctrl-C to stop.")
+            watcher.wait()
+    except KeyboardInterrupt:
+        click.echo("\nStopped watching.")
+    finally:
+        watcher.close()
+
+
+@main.command()
+@click.argument("lesson_id", metavar="[LESSON]", required=False)
+@click.argument("function", required=False)
+@DIR_OPTION
+@COURSE_OPTION
+def hint(lesson_id: str | None, function: str | None, workspace_dir: Path | None,
+         course_path: Path | None) -> None:
+    """Show the next hint (for FUNCTION, or the first one your last check failed)."""
+    from grader.course.hints import load_hints
+
+    course = _course(course_path)
+    workspace, lesson = _locate(course, lesson_id, workspace_dir)
+    try:
+        hints = load_hints(course).get(lesson.id, {})
+    except CourseError as exc:
+        raise click.ClickException(str(exc)) from None
+    functions = course.stub_functions(lesson)
+    if function is None:
+        failing = [f for f in workspace.lesson_state(lesson).get("failing", []) if f in hints]
+        function = failing[0] if failing else next((f for f in functions if f in hints), None)
+    if function not in functions:
+        raise click.ClickException(f"{lesson.id} has no function {function!r}; "
+                                   f"choose one of: {', '.join(functions)}")
+    if function not in hints:
+        raise click.ClickException(f"there are no hints for {function} yet")
+    number, text = workspace.next_hint(lesson, function, hints[function])
+    click.echo(f"Hint {number}/{len(hints[function])} for {function}: {text}")
+    if number < len(hints[function]):
+        click.echo(f"(course hint {lesson.id} {function} shows the next one)")
+
+
+@main.command()
+@DIR_OPTION
+@COURSE_OPTION
+def status(workspace_dir: Path | None, course_path: Path | None) -> None:
+    """Every lesson with its state, and your progress."""
+    course = _course(course_path)
+    workspace = Workspace(Path(workspace_dir or Path.cwd()), course)
+    width = max(len(lesson.id) for lesson in course.lessons)
+    for lesson in course.lessons:
+        state = workspace.status(lesson)
+        due = f"  due {lesson.due:%Y-%m-%d %H:%M} UTC" if lesson.due else ""
+        click.echo(f"{lesson.id.ljust(width)}  {state:<21} {lesson.title}{due}")
+    click.echo(f"Progress: {_progress(workspace)}")
+
+
+@main.command()
+@click.argument("lesson_id", metavar="[LESSON]", required=False)
+@click.option("--student", default=None, help="Your student id (remembered for next time).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Where to put the archive (default: the exchange folder; remembered).")
+@click.option("--force", is_flag=True, help="Submit even if the file is the untouched exercise.")
+@DIR_OPTION
+@COURSE_OPTION
+def submit(lesson_id: str | None, student: str | None, out_dir: Path | None, force: bool,
+           workspace_dir: Path | None, course_path: Path | None) -> None:
+    """Run the public checks, then write a submission archive with a manifest."""
+    from grader.sandbox.host import RunnerHost
+
+    workspace, lesson, module = _fetched(course_path, lesson_id, workspace_dir)
+    if workspace.is_stub(lesson) and not force:
+        raise click.ClickException(f"{os.path.relpath(module)} is still the untouched exercise; "
+                                   f"edit it first (or add --force to submit it as it is)")
+    state = workspace.state()
+    student = student or os.environ.get("COURSE_STUDENT") or state.get("student")
+    if not student:
+        raise click.UsageError(f"who are you? course submit {lesson.id} --student YOUR_ID "
+                               f"(remembered afterwards)")
+    if not STUDENT_ID.match(student):
+        raise click.UsageError("a student id is letters, digits, '.', '_' or '-' (at most 64)")
+    exchange = out_dir or os.environ.get("COURSE_EXCHANGE") or state.get("exchange")
+    exchange = Path(exchange) if exchange else workspace.root / "submissions"
+    with RunnerHost(lesson.preload) as host:
+        passed = _check_once(workspace, lesson, host, None)
+    try:
+        archive = workspace.write_submission(lesson, student, exchange)
+    except OSError as exc:
+        raise click.ClickException(f"could not write to {exchange}: {exc.strerror}") from None
+    workspace.update_state(student=student, exchange=str(exchange.resolve()))
+    click.echo(f"\nSubmitted {lesson.id} as {student}: {os.path.relpath(archive)}")
+    if not passed:
+        click.echo("Note: some public checks fail; you can submit again after fixing them "
+                   "(the latest submission counts).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Grading on a Dask distributed cluster: the same chunks as the local pool, sent to workers.
+
+Each Dask worker process keeps, per course, one warm sandboxed runner and grades one chunk at
+a time with it (pytest sessions are not thread-safe, so a lock serialises them even on a
+worker with several threads). The course folder must be readable at the same path on every
+worker machine (a shared file system); submissions travel with the task as bytes.
+
+Why Dask: it already does what a hand-written cluster layer would have to (scheduling,
+worker loss and retries, a dashboard, `dask-worker` on any machine), and its
+`LocalCluster` gives the tests a real cluster on loopback.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+_WARM: dict[str, tuple] = {}
+_LOCK = threading.Lock()
+
+
+def grade_chunk(course_root: str, lesson_id: str, submissions: list[tuple[str, bytes]],
+                unsafe: bool) -> list[dict]:
+    """Runs on a Dask worker: grade one chunk with this worker's warm runner."""
+    from grader.course.config import load_course
+    from grader.engine.grading import Submission, grade
+    from grader.sandbox.host import RunnerHost
+
+    with _LOCK:
+        if course_root not in _WARM:
+            course = load_course(Path(course_root))
+            preload = tuple(dict.fromkeys(m for lesson in course.lessons for m in lesson.preload))
+            _WARM[course_root] = (course, RunnerHost(preload))
+        course, host = _WARM[course_root]
+        results = grade(course, course.lesson(lesson_id),
+                        [Submission(label, source) for label, source in submissions],
+                        host=host, unsafe=unsafe)
+        return [result.to_dict() for result in results]
+
+
+class DaskPool:
+    """Sends chunks to an existing cluster at ``address`` (``tcp://host:port``)."""
+
+    def __init__(self, address: str, course_root: Path, unsafe: bool) -> None:
+        from dask.distributed import Client
+
+        try:
+            self.client = Client(address, timeout="20s")
+        except OSError as exc:
+            raise ConnectionError(f"no Dask scheduler answers at {address} ({exc})") from None
+        self.course_root = str(course_root)
+        self.unsafe = unsafe
+
+    def run(self, chunks) -> Iterator:
+        from dask.distributed import as_completed
+
+        from grader.course.results import LessonResult
+        from grader.sandbox.plan import SandboxRefused
+
+        futures = {}
+        for chunk in chunks:
+            lesson_id, jobs = chunk
+            payload = [(job.student, job.source) for job in jobs]
+            future = self.client.submit(grade_chunk, self.course_root, lesson_id, payload,
+                                        self.unsafe, pure=False)
+            futures[future] = chunk
+        for future in as_completed(list(futures)):
+            chunk = futures[future]
+            try:
+                results = [LessonResult.from_dict(r) for r in future.result()]
+            except SandboxRefused as exc:
+                yield chunk, None, f"refused: {exc}"
+                return
+            except Exception as exc:  # noqa: BLE001 - a worker's failure is this chunk's failure
+                yield chunk, None, f"the cluster could not grade it ({type(exc).__name__}: {exc})"
+                continue
+            yield chunk, results, ""
+
+    def close(self) -> None:
+        self.client.close()

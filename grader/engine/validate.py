@@ -1,0 +1,152 @@
+"""Prove the hidden suites right: the reference gets full marks, the stub zero, every catalogued
+mistake loses points (and most are named), every alternative correct style gets full marks.
+
+The catalog lives in ``tests/catalog/<lesson>/``: complete modules whose docstring starts with
+``mistake: <what is wrong>`` and a line ``named: <phrase the feedback must contain>``, or with
+``correct: <style>``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.course.config import Course, Lesson
+from grader.engine.grading import Submission
+from grader.course.results import LessonResult
+
+NAMED_SHARE_REQUIRED = 0.8
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    path: Path
+    kind: str  # "mistake" or "correct"
+    description: str
+    named: str = ""
+
+
+@dataclass(frozen=True)
+class MistakeVerdict:
+    entry: CatalogEntry
+    result: LessonResult
+
+    @property
+    def caught(self) -> bool:
+        return self.result.score < self.result.max_score
+
+    @property
+    def named(self) -> bool:
+        phrase = self.entry.named.lower()
+        return bool(phrase) and any(phrase in t.feedback.lower() for t in self.result.failed)
+
+
+@dataclass
+class LessonValidation:
+    lesson: Lesson
+    reference: LessonResult
+    stub: LessonResult
+    mistakes: list[MistakeVerdict] = field(default_factory=list)
+    correct: list[tuple[CatalogEntry, LessonResult]] = field(default_factory=list)
+    public_not_subset: list[str] = field(default_factory=list)
+
+    @property
+    def caught(self) -> int:
+        return sum(v.caught for v in self.mistakes)
+
+    @property
+    def named(self) -> int:
+        return sum(v.named for v in self.mistakes)
+
+    def problems(self) -> list[str]:
+        """Every way this lesson's suites fall short; empty when they are proven."""
+        found = []
+        if self.reference.score != self.reference.max_score or self.reference.max_score <= 0:
+            failed = ", ".join(t.name for t in self.reference.failed)[:300]
+            found.append(f"the reference scores {self.reference.score:g}/"
+                         f"{self.reference.max_score:g} (fails: {failed})")
+        if self.stub.score != 0:
+            passed = ", ".join(t.name for t in self.stub.tests if t.passed)[:300]
+            found.append(f"the stub scores {self.stub.score:g} (passes: {passed})")
+        for verdict in self.mistakes:
+            if not verdict.caught:
+                found.append(f"mistake not caught: {verdict.entry.path.name} "
+                             f"({verdict.entry.description})")
+        if len(self.mistakes) < 10:
+            found.append(f"only {len(self.mistakes)} catalogued mistakes; at least 10 are needed")
+        if self.mistakes and self.named < NAMED_SHARE_REQUIRED * len(self.mistakes):
+            found.append(f"only {self.named}/{len(self.mistakes)} mistakes are named in the "
+                         f"feedback; at least {NAMED_SHARE_REQUIRED:.0%} must be")
+        for entry, result in self.correct:
+            if result.score != result.max_score:
+                failed = "; ".join(f"{t.name}: {t.feedback}" for t in result.failed)[:400]
+                found.append(f"correct style loses points: {entry.path.name} ({failed})")
+        for label in self.public_not_subset:
+            found.append(f"{label} passes every hidden test but fails a public check")
+        return found
+
+
+def read_catalog(folder: Path) -> list[CatalogEntry]:
+    """Catalog entries in ``folder`` (sorted by file name); unreadable headers are errors."""
+    entries = []
+    for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
+        doc = ast.get_docstring(ast.parse(path.read_bytes())) or ""
+        lines = [line.strip() for line in doc.splitlines() if line.strip()]
+        header = dict(line.split(":", 1) for line in lines if ":" in line.split(" ", 1)[0])
+        header = {k.strip().lower(): v.strip() for k, v in header.items()}
+        if "mistake" in header:
+            entries.append(CatalogEntry(path, "mistake", header["mistake"], header.get("named", "")))
+        elif "correct" in header:
+            entries.append(CatalogEntry(path, "correct", header["correct"]))
+        else:
+            raise ValueError(f"{path}: the docstring must start with 'mistake:' or 'correct:'")
+    return entries
+
+
+def validate_lesson(
+    course: Course,
+    lesson: Lesson,
+    grade: Callable[[Lesson, Sequence[Submission]], list[LessonResult]],
+) -> LessonValidation:
+    """Grade reference, stub and the whole catalog in one session and judge the suites."""
+    catalog = read_catalog(course.catalog_dir(lesson))
+    submissions = [
+        Submission.from_path(lesson, course.solution_path(lesson), "reference"),
+        Submission.from_path(lesson, course.stub_path(lesson), "stub"),
+        *(Submission.from_path(lesson, entry.path, entry.path.name) for entry in catalog),
+    ]
+    results = grade(lesson, submissions)
+    validation = LessonValidation(lesson, results[0], results[1])
+    for entry, result in zip(catalog, results[2:], strict=True):
+        if entry.kind == "mistake":
+            validation.mistakes.append(MistakeVerdict(entry, result))
+        else:
+            validation.correct.append((entry, result))
+    for result in results:
+        hidden = [t for t in result.tests if not t.public]
+        if hidden and all(t.passed for t in hidden) and not all(t.passed for t in result.tests):
+            validation.public_not_subset.append(result.submission)
+    return validation
+
+
+def table(validations: Sequence[LessonValidation]) -> str:
+    """The per-lesson summary: reference score, stub score, mutants caught and named."""
+    rows = [("lesson", "reference", "stub", "caught", "named", "correct styles", "verdict")]
+    for v in validations:
+        full = sum(r.score == r.max_score for _, r in v.correct)
+        rows.append((
+            v.lesson.id,
+            f"{v.reference.score:g}/{v.reference.max_score:g}",
+            f"{v.stub.score:g}/{v.stub.max_score:g}",
+            f"{v.caught}/{len(v.mistakes)}",
+            f"{v.named}/{len(v.mistakes)}",
+            f"{full}/{len(v.correct)}",
+            "ok" if not v.problems() else "FAIL",
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

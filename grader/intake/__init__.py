@@ -1,0 +1,2 @@
+"""What comes in from outside: safe archive unpacking, collecting a class's submissions, and
+reading nbgrader notebooks."""

@@ -1,0 +1,298 @@
+"""Trusted side of the runner: start the warm runner, open one job per submission, talk data.
+
+``launch_runner`` is the single place that decides how the untrusted process is started; the
+sandbox wraps exactly that. Everything here treats the runner as hostile: every read has a
+deadline and a size cap, and any surprise becomes ``RunnerFailure``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from grader import wire
+from grader.sandbox.plan import Sandbox, SlotLease, launch, plan
+
+READY_SECONDS = 60.0
+CONTROL_SECONDS = 10.0
+
+
+class RunnerFailure(Exception):
+    """The runner did not answer as it should: it exited, hung, or sent a malformed frame."""
+
+    def __init__(self, reason: str, *, timed_out: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.timed_out = timed_out
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """Limits for one job, from ``course.toml``'s ``[grading]`` table."""
+
+    memory_bytes: int
+    output_bytes: int
+    max_reply_bytes: int = wire.DEFAULT_MAX_BODY_BYTES
+    file_bytes: int = 64 * 1024 * 1024
+    cpu_seconds: int = 0
+
+
+def runner_environment() -> dict[str, str]:
+    """A clean environment for the runner: nothing of the grader's leaks in."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+    }
+    return env
+
+
+def launch_runner(control_fd: int, preload: tuple[str, ...] = (),
+                  sandbox: Sandbox | None = None) -> subprocess.Popen:
+    """Start the warm runner process, handing it the control socket ``control_fd``.
+
+    The one place that decides how untrusted code is started: inside ``sandbox`` (see
+    grader.sandbox.plan), with a clean environment, its own session, and isolated Python (``-I``:
+    no user site, no PYTHON* variables, no current folder on the path). ``preload`` names
+    modules the runner imports before it forks any job.
+    """
+    started = launch(sandbox or plan(), control_fd, preload, runner_environment())
+    return subprocess.Popen(
+        started.argv,
+        pass_fds=[control_fd],
+        env=started.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        cwd="/",
+        preexec_fn=started.preexec_fn,
+    )
+
+
+class RunnerHost:
+    """The warm runner process for one grading worker; jobs are forked children of it.
+
+    Started in the background as soon as it is created, so torch imports in the runner while
+    the checker collects its tests. ``preload``: modules to import once before forking jobs
+    (a lesson's ``preload`` in course.toml), so no job pays for them.
+    """
+
+    def __init__(self, preload: tuple[str, ...] = (), sandbox: Sandbox | None = None) -> None:
+        self.preload = tuple(preload)
+        self.sandbox = sandbox or plan()
+        self._lease = None
+        if self.sandbox.uid is not None:
+            self._lease = SlotLease()
+            self.sandbox = dataclasses.replace(self.sandbox, uid=self._lease.uid)
+        self.proven: list[str] | None = None  # self-test failures, once it has run
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._ready: dict | None = None
+        self.start()
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._process = launch_runner(theirs.fileno(), self.preload, self.sandbox)
+        finally:
+            theirs.close()
+        self._control = ours
+        self._ready = None
+
+    def _request(self, message: dict, fds: list[int] = ()) -> dict:
+        assert self._control is not None
+        self._control.settimeout(CONTROL_SECONDS)
+        if fds:
+            socket.send_fds(self._control, [wire.encode(message)], list(fds))
+        else:
+            self._control.send(wire.encode(message))
+        return self._receive(CONTROL_SECONDS)
+
+    def _receive(self, timeout: float) -> dict:
+        assert self._control is not None
+        self._control.settimeout(timeout)
+        try:
+            packet = self._control.recv(65536)
+        except (TimeoutError, OSError) as exc:
+            raise RunnerFailure("the grading runner did not answer") from exc
+        if not packet:
+            raise RunnerFailure("the grading runner stopped")
+        header_len, body_len = wire.PREFIX.unpack_from(packet)
+        start = wire.PREFIX.size
+        reply = wire.decode(packet[start : start + header_len],
+                            packet[start + header_len : start + header_len + body_len])
+        if not isinstance(reply, dict):
+            raise RunnerFailure("the grading runner sent a malformed answer")
+        return reply
+
+    def wait_ready(self) -> dict:
+        if self._ready is None:
+            reply = self._receive(READY_SECONDS)
+            if not reply.get("ready"):
+                raise RunnerFailure("the grading runner failed to start")
+            self._ready = reply
+        return self._ready
+
+    def spawn(self, limits: JobLimits) -> RunnerJob:
+        """Fork a fresh child of the warm runner for one job."""
+        with self._lock:
+            for attempt in range(2):
+                try:
+                    return self._spawn(limits)
+                except (RunnerFailure, wire.WireError, OSError):
+                    if attempt:
+                        raise
+                    self.restart()
+        raise AssertionError("unreachable")
+
+    def _spawn(self, limits: JobLimits) -> RunnerJob:
+        self.wait_ready()
+        request_r, request_w = os.pipe()
+        reply_r, reply_w = os.pipe()
+        output_r, output_w = os.pipe()
+        try:
+            reply = self._request(
+                {"op": "spawn", "memory_bytes": limits.memory_bytes,
+                 "file_bytes": limits.file_bytes, "cpu_seconds": limits.cpu_seconds},
+                [request_r, reply_w, output_w],
+            )
+        except BaseException:
+            for fd in (request_w, reply_r, output_r):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (request_r, reply_w, output_w):
+                os.close(fd)
+        pid = reply.get("pid")
+        if type(pid) is not int:
+            raise RunnerFailure("the grading runner could not start a job")
+        return RunnerJob(self, pid, request_w, reply_r, output_r, limits)
+
+    def end_job(self, pid: int) -> dict:
+        """Kill a job's whole process group; say how it ended."""
+        with self._lock:
+            try:
+                return self._request({"op": "kill", "pid": pid})
+            except (RunnerFailure, wire.WireError, OSError):
+                self.restart()
+                return {"unknown": True}
+
+    def restart(self) -> None:
+        self._stop()
+        self.start()
+
+    def close(self) -> None:
+        """Stop the runner for good and give its uid back."""
+        self._stop()
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
+
+    def _stop(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None:
+            try:
+                os.killpg(self._process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self._process.wait()
+            self._process = None
+
+    def __enter__(self) -> RunnerHost:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class RunnerJob:
+    """One forked child running one submission: send requests, read replies with deadlines."""
+
+    def __init__(self, host: RunnerHost, pid: int, request_fd: int, reply_fd: int,
+                 output_fd: int, limits: JobLimits) -> None:
+        self.host = host
+        self.pid = pid
+        self.request_fd = request_fd
+        self.reader = wire.FrameReader(reply_fd, max_body_bytes=limits.max_reply_bytes)
+        self.output_fd = output_fd
+        self.limits = limits
+        self.output = bytearray()
+        self.output_dropped = 0
+        self.ended: dict | None = None
+
+    def request(self, message: dict, deadline: float) -> Any:
+        """Send one request and wait for its reply until ``deadline`` (monotonic seconds)."""
+        if self.ended is not None:
+            raise RunnerFailure("the submission's process has already ended")
+        try:
+            wire.write_frame(self.request_fd, message)
+        except BrokenPipeError:
+            raise RunnerFailure(self._ended_reason("the submission's process ended")) from None
+        try:
+            reply = self.reader.read(deadline, drain_fd=self.output_fd, drain=self._keep_output)
+        except wire.FrameTimeout:
+            self.close()
+            raise RunnerFailure("did not finish within the time limit", timed_out=True) from None
+        except wire.ChannelClosed:
+            raise RunnerFailure(self._ended_reason("the submission's process ended")) from None
+        except wire.WireError as exc:
+            self.close()
+            raise RunnerFailure(f"the submission's process sent a malformed answer ({exc})") from None
+        if not isinstance(reply, dict):
+            self.close()
+            raise RunnerFailure("the submission's process sent a malformed answer")
+        return reply
+
+    def _keep_output(self, chunk: bytes) -> None:
+        room = self.limits.output_bytes - len(self.output)
+        self.output += chunk[: max(room, 0)]
+        self.output_dropped += max(len(chunk) - max(room, 0), 0)
+
+    def _ended_reason(self, prefix: str) -> str:
+        ended = self.close()
+        if "signal" in ended:
+            number = ended["signal"]
+            name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else number
+            hint = " (out of memory or CPU time?)" if name in ("SIGKILL", "SIGXCPU", "SIGSEGV") else ""
+            return f"{prefix}: killed by {name}{hint}"
+        if "exit_code" in ended:
+            return f"{prefix} with exit code {ended['exit_code']} (sys.exit, os._exit or a crash)"
+        return prefix
+
+    def close(self) -> dict:
+        """End the job's process group (idempotent); returns how the child ended."""
+        if self.ended is None:
+            self.ended = self.host.end_job(self.pid)
+            for fd in (self.request_fd, self.reader.fd, self.output_fd):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        return self.ended
+
+    def printed(self) -> str:
+        """What the submission printed, capped at the output limit."""
+        text = self.output.decode("utf-8", "replace")
+        if self.output_dropped:
+            text += f"\n[... {self.output_dropped} more bytes of output dropped]"
+        return text
+
+
+def deadline_in(seconds: float) -> float:
+    return time.monotonic() + seconds

@@ -1,0 +1,182 @@
+"""The student's workspace: fetched lessons, progress state, backups, submission archives.
+
+A workspace is any folder; each fetched lesson is ``<workspace>/<lesson>/``. Progress lives
+in ``<workspace>/.course-state.json`` (written atomically). Nothing here ever deletes or
+overwrites a student's edit without keeping a copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.course.config import Course, CourseError, Lesson
+from grader.course.files import sha256, write_atomic
+
+STATE_FILE = ".course-state.json"
+MANIFEST = "manifest.json"
+
+NOT_FETCHED = "not fetched"
+IN_PROGRESS = "in progress"
+PASSED = "public checks passed"
+SUBMITTED = "submitted"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def stamp(moment: dt.datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    folder: Path
+    written: tuple[str, ...]
+    kept: bool  # the student's module was left as it was
+    backup: Path | None
+
+
+class Workspace:
+    def __init__(self, root: Path, course: Course) -> None:
+        self.root = Path(root).resolve()
+        self.course = course
+
+    # ------------------------------------------------------------------ paths
+
+    def lesson_dir(self, lesson: Lesson) -> Path:
+        return self.root / lesson.id
+
+    def module_path(self, lesson: Lesson) -> Path:
+        return self.lesson_dir(lesson) / lesson.module
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def state_path(self) -> Path:
+        return self.root / STATE_FILE
+
+    def state(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.state_path.read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            raise CourseError(f"{self.state_path} is damaged; delete it to start the progress "
+                              f"record afresh (your code is not in it)") from None
+        return data if isinstance(data, dict) else {}
+
+    def update_state(self, lesson_id: str | None = None, **values: Any) -> dict[str, Any]:
+        state = self.state()
+        target = state.setdefault("lessons", {}).setdefault(lesson_id, {}) if lesson_id else state
+        target.update(values)
+        write_atomic(self.state_path, json.dumps(state, indent=2, sort_keys=True).encode())
+        return state
+
+    def lesson_state(self, lesson: Lesson) -> dict[str, Any]:
+        return self.state().get("lessons", {}).get(lesson.id, {})
+
+    # ------------------------------------------------------------------ fetch
+
+    def fetch(self, lesson: Lesson, *, force: bool = False) -> FetchReport:
+        """Copy the lesson's files in; the student's module is kept unless ``force``.
+
+        With ``force`` a module that differs from the stub is first copied to a timestamped
+        backup next to it.
+        """
+        source_dir = self.course.exercise_dir(lesson)
+        folder = self.lesson_dir(lesson)
+        folder.mkdir(parents=True, exist_ok=True)
+        stub = self.course.stub_path(lesson).read_bytes()
+        module = self.module_path(lesson)
+        written: list[str] = []
+        kept, backup = False, None
+        if module.exists() and module.read_bytes() != stub:
+            if force:
+                backup = module.with_name(f"{module.name}.backup-{stamp(utc_now())}")
+                shutil.copy2(module, backup)
+            else:
+                kept = True
+        if not kept:
+            write_atomic(module, stub)
+            written.append(lesson.module)
+        for path in sorted(source_dir.iterdir()):
+            if path.is_file() and path.name != lesson.module and not path.name.startswith("."):
+                data = path.read_bytes()
+                target = folder / path.name
+                if not target.exists() or target.read_bytes() != data:
+                    write_atomic(target, data)
+                    written.append(path.name)
+        self.update_state(lesson.id, fetched=True)
+        return FetchReport(folder, tuple(written), kept, backup)
+
+    # ------------------------------------------------------------------ progress
+
+    def is_stub(self, lesson: Lesson) -> bool:
+        module = self.module_path(lesson)
+        return module.exists() and module.read_bytes() == self.course.stub_path(lesson).read_bytes()
+
+    def status(self, lesson: Lesson) -> str:
+        module = self.module_path(lesson)
+        if not module.exists():
+            return NOT_FETCHED
+        record = self.lesson_state(lesson)
+        current = sha256(module.read_bytes())
+        if record.get("submitted_sha256") == current:
+            return SUBMITTED
+        if record.get("passed_sha256") == current:
+            return PASSED
+        return IN_PROGRESS
+
+    def record_check(self, lesson: Lesson, source: bytes, passed: bool,
+                     failing_functions: list[str]) -> None:
+        self.update_state(lesson.id, passed_sha256=sha256(source) if passed else None,
+                          failing=failing_functions, checked_at=utc_now().isoformat())
+
+    # ------------------------------------------------------------------ hints
+
+    def next_hint(self, lesson: Lesson, function: str, hints: tuple[str, ...]) -> tuple[int, str]:
+        """The next unseen hint for ``function`` (1-based number, text); the last repeats."""
+        shown = self.lesson_state(lesson).get("hints_shown", {})
+        number = min(int(shown.get(function, 0)) + 1, len(hints))
+        self.update_state(lesson.id, hints_shown={**shown, function: number})
+        return number, hints[number - 1]
+
+    # ------------------------------------------------------------------ submit
+
+    def write_submission(self, lesson: Lesson, student: str, out_dir: Path) -> Path:
+        """A zip of the module plus a manifest (student, lesson, UTC time, sha256 per file)."""
+        module = self.module_path(lesson)
+        data = module.read_bytes()
+        moment = utc_now()
+        manifest = {
+            "course": self.course.id,
+            "student": student,
+            "lesson": lesson.id,
+            "submitted_at": moment.isoformat().replace("+00:00", "Z"),
+            "files": {lesson.module: sha256(data)},
+        }
+        out_dir = Path(out_dir)
+        archive = out_dir / f"{student}__{lesson.id}__{stamp(moment)}.zip"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=out_dir, prefix=".submission-", suffix=".zip")
+        os.close(handle)
+        try:
+            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as bundle:
+                bundle.writestr(MANIFEST, json.dumps(manifest, indent=2))
+                bundle.writestr(lesson.module, data)
+            os.replace(temporary, archive)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self.update_state(lesson.id, submitted_sha256=manifest["files"][lesson.module],
+                          submitted_at=manifest["submitted_at"], archive=str(archive))
+        return archive
