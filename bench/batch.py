@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-from inprocess import InProcessProxy  # noqa: E402
+from inprocess import in_process_proxy  # noqa: E402
 
 from grader.course.config import load_course  # noqa: E402
 from grader.engine.grading import run_session, suite_paths  # noqa: E402
@@ -82,7 +82,7 @@ def main() -> None:
             for lesson in course.lessons:
                 helpers = {p.name: p.read_bytes() for p in course.helper_paths(lesson)}
                 mine = [path for _, lesson_id, path in jobs if lesson_id == lesson.id]
-                proxies = [InProcessProxy(module_file=lesson.module, source=p.read_bytes(),
+                proxies = [in_process_proxy(module_file=lesson.module, source=p.read_bytes(),
                                           helper_files=helpers) for p in mine]
                 run_session(course, lesson, proxies, [str(p) for p in mine],
                             suite_paths(course, lesson, public=True, hidden=True))

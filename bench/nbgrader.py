@@ -55,7 +55,7 @@ def main() -> None:
         env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
                "JUPYTER_DATA_DIR": str(tmp / "jupyter"), "JUPYTER_PATH": str(tmp / "jupyter"),
                "JUPYTER_CONFIG_DIR": str(tmp / "jcfg"), "PYTHONPATH": str(REPO)}
-        grader = [sys.executable, "-m", "grader.cli.nbgrader"]
+        grader = [sys.executable, "-m", "grader.cli.instructor", "nbgrader"]
         nbg = [str(BIN / "nbgrader")]
         run([*grader, "export", str(home), "--exchange", str(exchange), "--course", str(course)],
             REPO, env)

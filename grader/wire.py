@@ -342,6 +342,18 @@ def decode(header: bytes, body: bytes, *, allow_descriptions: bool = False) -> A
     return _Decoder(body, allow_descriptions).node(tree, 0)
 
 
+def decode_packet(packet: bytes, *, allow_descriptions: bool = False) -> Any:
+    """Decode one whole frame received as a single packet (the runner's control socket)."""
+    if len(packet) < PREFIX.size:
+        raise WireError(f"a packet of {len(packet)} bytes is shorter than a frame's prefix")
+    header_len, body_len = PREFIX.unpack_from(packet)
+    if len(packet) != PREFIX.size + header_len + body_len:
+        raise WireError("a packet's length does not match its frame's prefix")
+    start = PREFIX.size
+    return decode(packet[start : start + header_len], packet[start + header_len :],
+                  allow_descriptions=allow_descriptions)
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in a frame header")
 

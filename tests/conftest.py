@@ -60,7 +60,3 @@ def tight_course(tmp_path_factory):
 def tight_worker(tight_course):
     with CheckerWorker(tight_course) as checker:
         yield checker
-
-
-def source_of(path: Path) -> bytes:
-    return path.read_bytes()

@@ -17,15 +17,22 @@ from pathlib import Path
 import pytest
 from conftest import REPO, copy_course
 
-from grader.engine.batch import GRADEBOOK, grade_class, write_outputs
-from grader.intake.collect import collect
 from grader.course.config import load_course
+from grader.engine.batch import GRADEBOOK, class_results, grade_class
+from grader.intake.collect import collect
+from grader.reports.outputs import write_outputs as write_report_files
 from grader.student.workspace import Workspace
 
 GRADESCOPE_TOP = {"score", "max_score", "execution_time", "output", "visibility",
                   "stdout_visibility", "extra_data", "tests", "leaderboard", "lesson"}
 GRADESCOPE_TEST = {"score", "max_score", "status", "name", "name_format", "number", "output",
                    "output_format", "tags", "visibility", "extra_data"}
+
+
+def write_outputs(course, lessons, found, out, summary):
+    """What `grader batch` writes after grading: every output from the gradebook."""
+    return write_report_files(course, lessons, found.students,
+                              class_results(course, lessons, found, out), out, summary.failed)
 
 
 @pytest.fixture(scope="module")

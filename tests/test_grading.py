@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from grader.reports.gradescope import results_json
 from grader.course.results import VISIBLE
+from grader.reports.gradescope import results_json
 
 LESSON = "lesson2"
 

@@ -30,7 +30,7 @@ HOSTILE = {
     # wrong answers, and the checker's comparison patched to say yes
     "allclose": "WRONG+" + ALLCLOSE,
     # the test cells' helper replaced before they import it
-    "helper": "STUB+import grader.jupyter.grade as _g\n_g.hidden_check = lambda *a, **k: None\n",
+    "helper": "STUB+import grader.jupyter.kernel as _g\n_g.hidden_check = lambda *a, **k: None\n",
     # leave before anything can fail
     "exit": "STUB+import sys\nsys.exit(0)\n",
     # read the hidden suite (the reference answers the tests)
@@ -102,7 +102,7 @@ def round_trip(tmp_path_factory):
            "JUPYTER_PATH": str(tmp / "jupyter"), "USER": "instructor", "LOGNAME": "instructor",
            "PYTHONPATH": str(REPO)}
     env.pop("TORCH_GRADER_COURSE", None)
-    grader = [sys.executable, "-m", "grader.cli.nbgrader"]
+    grader = [sys.executable, "-m", "grader.cli.instructor", "nbgrader"]
     run([*grader, "export", str(home), "--exchange", str(exchange), "--course", str(course)],
         REPO, env)
     nbg = [str(VENV_BIN / "nbgrader")]

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, copy_course
 
+from grader.cli.student import main as course_main
 from grader.course.config import load_course
 from grader.student.release import ReleaseError, build_release
-from grader.cli.student import main as course_main
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import REPO, copy_course
 
-from grader.course.config import load_course
+from grader.course.config import CourseError, load_course
 from grader.engine.validate import read_catalog, table, validate_lesson
 
 LESSONS = [lesson.id for lesson in load_course(REPO).lessons]
@@ -75,5 +75,5 @@ def test_grader_validate_fails_when_the_stub_is_already_solved(tmp_path):
 
 def test_a_catalog_file_without_a_header_is_an_error(tmp_path):
     (tmp_path / "odd.py").write_text('"""just a module"""\n')
-    with pytest.raises(ValueError, match="mistake:' or 'correct:"):
+    with pytest.raises(CourseError, match="mistake:' or 'correct:"):
         read_catalog(tmp_path)

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.checker.proxy import SubmissionProxy
 from grader.checker.feedback import StudentFacing
+from grader.checker.proxy import SubmissionProxy
 from grader.course.config import Course
 from grader.course.results import HIDDEN, VISIBLE, LessonResult, TestResult, split_points
 

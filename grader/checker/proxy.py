@@ -18,7 +18,7 @@ from grader.sandbox.host import JobLimits, RunnerFailure, RunnerHost, RunnerJob
 
 
 @dataclass(frozen=True)
-class Outcome:
+class CallOutcome:
     """A call's result together with the arguments as they were after the call."""
 
     result: Any
@@ -53,10 +53,10 @@ class SubmissionProxy:
             raise AttributeError(name)
         return functools.partial(self._call_result, name)
 
-    def run(self, function: str, /, *args: Any, **kwargs: Any) -> Outcome:
+    def run(self, function: str, /, *args: Any, **kwargs: Any) -> CallOutcome:
         """Call ``function`` and also return the arguments as the call left them."""
         reply = self._call(function, args, kwargs, echo_args=True)
-        return Outcome(reply.get("result"), tuple(reply.get("args_after", ())),
+        return CallOutcome(reply.get("result"), tuple(reply.get("args_after", ())),
                        dict(reply.get("kwargs_after", {})), bool(reply.get("shares_storage")),
                        str(reply.get("result_type", "")))
 
@@ -71,12 +71,16 @@ class SubmissionProxy:
         return self._deadline - time.monotonic()
 
     def _call(self, function: str, args: tuple, kwargs: dict, *, echo_args: bool) -> dict:
-        job = self._ensure_job()
-        seconds = min(self._call_seconds, self._remaining())
         request = {"op": "call", "function": function, "args": list(args), "kwargs": kwargs,
                    "disabled": list(self.disabled), "echo_args": echo_args, "seed": self.seed}
+        return self._interpret(function, self._send(function, request))
+
+    def _send(self, function: str, request: dict) -> dict:
+        """Deliver one call to the submission's job and return its raw reply."""
+        job = self._ensure_job()
+        seconds = min(self._call_seconds, self._remaining())
         try:
-            reply = job.request(request, time.monotonic() + seconds)
+            return job.request(request, time.monotonic() + seconds)
         except RunnerFailure as failure:
             self._drop_job()
             if failure.timed_out:
@@ -84,7 +88,6 @@ class SubmissionProxy:
                     f"{function} did not return within {seconds:.0f} s "
                     f"(an infinite loop, or far too much work?)") from None
             raise SubmissionProblem(f"{function}: {failure.reason}") from None
-        return self._interpret(function, reply)
 
     def _interpret(self, function: str, reply: dict) -> dict:
         hits = [h for h in reply.get("disabled_hit", []) if isinstance(h, str)]

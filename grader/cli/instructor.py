@@ -1,55 +1,48 @@
-"""The instructor's command line, ``grader``: thin click commands over the library."""
+"""The instructor's command line, ``grader``: thin click commands over the library.
+
+Every command parses, calls one library function and prints. Problems a user can fix are
+``UserError``s, which the group reports as one line (exit code 1, or 3 when the sandbox could
+not be proven); see grader.cli.common.
+"""
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import click
 
-from grader.course.config import Course, CourseError, load_course
-
-UNSAFE_OPTION = click.option(
-    "--unsafe", is_flag=True,
-    help="Grade even if the sandbox self-test fails (every report then says so).",
-)
-SANDBOX_REFUSED_EXIT = 3
-
-COURSE_OPTION = click.option(
-    "--course", "course_path", type=click.Path(path_type=Path), default=None,
-    help="The course folder (default: found by walking up from here to course.toml).",
+from grader.cli.common import (
+    CONTEXT_SETTINGS,
+    COURSE_OPTION,
+    LESSON_OPTION,
+    UNSAFE_OPTION,
+    UserErrorGroup,
+    open_course,
+    pick_lessons,
 )
 
 
-def preload_for(lessons) -> tuple[str, ...]:
-    """Every module any of ``lessons`` wants the warm runner to import up front."""
-    return tuple(dict.fromkeys(name for lesson in lessons for name in lesson.preload))
-
-
-def refuse(exc: Exception) -> None:
-    """The sandbox could not be proven: say why, exit with its own code."""
-    click.echo(f"Error: {exc}", err=True)
-    raise SystemExit(SANDBOX_REFUSED_EXIT)
-
-
-def open_course(course_path: Path | None) -> Course:
-    try:
-        return load_course(course_path)
-    except CourseError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-@click.group()
+@click.group(cls=UserErrorGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(package_name="torch-grader-course")
 def main() -> None:
-    """Grade the PyTorch fundamentals course: score submissions, validate the suites."""
+    """Grade the PyTorch fundamentals course: score submissions, validate the suites.
+
+    Exit codes: 0 done; 1 a problem to fix (the message says which); 2 wrong usage;
+    3 the sandbox self-test failed, so hidden suites were not run (see grader doctor).
+    """
+
+
+@main.group("nbgrader", cls=UserErrorGroup)
+def nbgrader_group() -> None:
+    """Run the course on nbgrader/JupyterHub: export the notebooks, grade submissions."""
 
 
 def _register_nbgrader() -> None:
-    from grader.cli.nbgrader import nbgrader
+    from grader.cli.nbgrader import export, grade
 
-    main.add_command(nbgrader)
+    nbgrader_group.add_command(export)
+    nbgrader_group.add_command(grade)
 
 
 _register_nbgrader()
@@ -68,18 +61,10 @@ def score(lesson_id: str, path: Path, as_json: bool, unsafe: bool,
     Exits 0 whenever grading ran, whatever the score; 1 when it could not grade, 3 when the
     sandbox self-test failed (see grader doctor).
     """
-    from grader.sandbox.host import RunnerHost
+    from grader.engine.grading import grade_file
 
     course = open_course(course_path)
-    try:
-        lesson = course.lesson(lesson_id)
-    except CourseError as exc:
-        raise click.ClickException(str(exc)) from None
-    host = RunnerHost(lesson.preload)  # the runner imports torch while the checker sets up
-    try:
-        result = _grade_one(course, lesson, path, host, unsafe)
-    finally:
-        host.close()
+    result = grade_file(course, course.lesson(lesson_id), path, unsafe=unsafe)
     if as_json:
         from grader.reports.gradescope import results_json
 
@@ -90,26 +75,8 @@ def score(lesson_id: str, path: Path, as_json: bool, unsafe: bool,
         click.echo(lesson_report(result))
 
 
-def _grade_one(course, lesson, path, host, unsafe):
-    from grader.engine.grading import GradingError, Submission, grade
-    from grader.sandbox.plan import SandboxRefused
-
-    started = time.monotonic()
-    try:
-        submission = Submission.from_path(lesson, path)
-        (result,) = grade(course, lesson, [submission], host=host, unsafe=unsafe)
-    except GradingError as exc:
-        raise click.ClickException(str(exc)) from None
-    except SandboxRefused as exc:
-        refuse(exc)
-    from dataclasses import replace
-
-    return replace(result, execution_time=round(time.monotonic() - started, 3))
-
-
 @main.command()
-@click.option("--lesson", "lesson_ids", multiple=True, metavar="LESSON",
-              help="Validate only this lesson (repeatable); default: every lesson.")
+@LESSON_OPTION
 @click.option("--verbose", "-v", is_flag=True, help="List every catalogued solution's verdict.")
 @UNSAFE_OPTION
 @COURSE_OPTION
@@ -119,36 +86,22 @@ def validate(lesson_ids: tuple[str, ...], verbose: bool, unsafe: bool,
 
     Exits 0 only when every lesson holds.
     """
-    from grader.engine.grading import GradingError, grade
-    from grader.sandbox.host import RunnerHost
-    from grader.sandbox.plan import SandboxRefused
-    from grader.engine.validate import table, validate_lesson
+    from grader.engine.validate import table, validate_course
 
     course = open_course(course_path)
-    try:
-        lessons = [course.lesson(i) for i in lesson_ids] if lesson_ids else list(course.lessons)
-    except CourseError as exc:
-        raise click.ClickException(str(exc)) from None
-    validations = []
-    with RunnerHost(preload_for(lessons)) as host:
-        for lesson in lessons:
-            try:
-                validation = validate_lesson(
-                    course, lesson,
-                    lambda lesson, subs: grade(course, lesson, subs, host=host, unsafe=unsafe))
-            except (GradingError, ValueError) as exc:
-                raise click.ClickException(str(exc)) from None
-            except SandboxRefused as exc:
-                refuse(exc)
-            validations.append(validation)
-            if verbose:
-                for verdict in validation.mistakes:
-                    mark = "named" if verdict.named else ("caught" if verdict.caught else "MISSED")
-                    click.echo(f"{lesson.id}  {mark:6}  {verdict.entry.path.name}: "
-                               f"{verdict.result.score:g}/{verdict.result.max_score:g}")
-                    if not verdict.named:
-                        seen = sorted({t.feedback for t in verdict.result.failed})[:3]
-                        click.echo(f"        wanted {verdict.entry.named!r}; feedback: {seen}")
+    lessons = pick_lessons(course, lesson_ids)
+    validations = validate_course(course, lessons, unsafe=unsafe,
+                                  progress=lambda lesson: click.echo(f"validating {lesson.id} …",
+                                                                     err=True))
+    for validation in validations:
+        if verbose:
+            for verdict in validation.mistakes:
+                mark = "named" if verdict.named else ("caught" if verdict.caught else "MISSED")
+                click.echo(f"{validation.lesson.id}  {mark:6}  {verdict.entry.path.name}: "
+                           f"{verdict.result.score:g}/{verdict.result.max_score:g}")
+                if not verdict.named:
+                    seen = sorted({t.feedback for t in verdict.result.failed})[:3]
+                    click.echo(f"        wanted {verdict.entry.named!r}; feedback: {seen}")
     click.echo(table(validations))
     problems = [f"{v.lesson.id}: {p}" for v in validations for p in v.problems()]
     for problem in problems:
@@ -166,13 +119,10 @@ def release(out: Path, course_path: Path | None) -> None:
     Never solutions or hidden tests: the release is checked by content and not written if
     any private text is in it.
     """
-    from grader.student.release import ReleaseError, build_release
+    from grader.student.release import build_release
 
     course = open_course(course_path)
-    try:
-        files = build_release(course, out)
-    except (ReleaseError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
+    files = build_release(course, out)
     click.echo(f"Wrote {len(files)} files to {out} (leak check passed).")
     click.echo(f"Students install it with: pip install {out}")
 
@@ -182,24 +132,12 @@ def release(out: Path, course_path: Path | None) -> None:
 @COURSE_OPTION
 def demo(unsafe: bool, course_path: Path | None) -> None:
     """Score the bundled reference solution and the untouched stub of every lesson."""
-    from grader.engine.grading import GradingError, Submission, grade
+    from grader.engine.grading import grade_references_and_stubs
     from grader.reports.text import summary_line
-    from grader.sandbox.host import RunnerHost
-    from grader.sandbox.plan import SandboxRefused
 
     course = open_course(course_path)
-    with RunnerHost(preload_for(course.lessons)) as host:
-        for lesson in course.lessons:
-            for label, path in (("reference", course.solution_path(lesson)),
-                                ("stub", course.stub_path(lesson))):
-                try:
-                    (result,) = grade(course, lesson, [Submission.from_path(lesson, path, label)],
-                                      host=host, unsafe=unsafe)
-                except GradingError as exc:
-                    raise click.ClickException(str(exc)) from None
-                except SandboxRefused as exc:
-                    refuse(exc)
-                click.echo(summary_line(result))
+    for result in grade_references_and_stubs(course, unsafe=unsafe):
+        click.echo(summary_line(result))
 
 
 @main.command()
@@ -214,10 +152,7 @@ def collect(source: Path, out: Path, course_path: Path | None) -> None:
     from grader.intake.collect import collect as collect_submissions
 
     course = open_course(course_path)
-    try:
-        report = collect_submissions(course, source, out)
-    except (CourseError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
+    report = collect_submissions(course, source, out)
     students = {h.student for h in report.kept}
     click.echo(f"From {source} ({report.kind}): {len(report.kept)} submissions of "
                f"{len(students)} students into {out}"
@@ -232,45 +167,36 @@ def collect(source: Path, out: Path, course_path: Path | None) -> None:
               help="Where the gradebook and reports go (created; reused to resume).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Warm grading workers on this machine.")
-@click.option("--lessons", "lesson_list", default="", metavar="LESSON,...",
-              help="Only these lessons (default: all).")
+@LESSON_OPTION
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Grade on this Dask cluster instead of local workers.")
 @UNSAFE_OPTION
 @COURSE_OPTION
-def batch(submissions: Path, out: Path, workers: int, lesson_list: str, scheduler: str | None,
-          unsafe: bool, course_path: Path | None) -> None:
+def batch(submissions: Path, out: Path, workers: int, lesson_ids: tuple[str, ...],
+          scheduler: str | None, unsafe: bool, course_path: Path | None) -> None:
     """Grade a class: SUBMISSIONS/<student>/<lesson>/<module>, results kept in OUT.
 
     Already graded submissions (same file, same suites) are not graded again, and a run that
     was stopped resumes where it stopped.
     """
-    from grader.engine.batch import BatchRefused, grade_class, write_outputs
+    import statistics
+
     from grader.cli.progress import Progress
+    from grader.engine.batch import class_results, grade_class
+    from grader.reports.outputs import write_outputs
 
     course = open_course(course_path)
-    try:
-        lessons = ([course.lesson(i.strip()) for i in lesson_list.split(",") if i.strip()]
-                   or list(course.lessons))
-    except CourseError as exc:
-        raise click.ClickException(str(exc)) from None
-    try:
-        found, summary = grade_class(course, submissions, out, lessons=lessons, workers=workers,
-                                     scheduler=scheduler, unsafe=unsafe,
-                                     progress=Progress("graded"))
-    except BatchRefused as exc:
-        refuse(exc)
-    except (FileNotFoundError, ConnectionError) as exc:
-        raise click.ClickException(str(exc)) from None
-    rows = write_outputs(course, lessons, found, out, summary)
+    lessons = pick_lessons(course, lesson_ids)
+    found, summary = grade_class(course, submissions, out, lessons=lessons, workers=workers,
+                                 scheduler=scheduler, unsafe=unsafe, progress=Progress("graded"))
+    rows = write_outputs(course, lessons, found.students,
+                         class_results(course, lessons, found, out), out, summary.failed)
     totals = sorted(row.total for row in rows)
     possible = sum(lesson.points for lesson in lessons)
     click.echo(f"Graded {summary.jobs} submissions of {len(found.students)} students "
                f"({summary.graded} new, {summary.cached} already graded) in {summary.seconds:.1f} s"
                + (f"; {len(summary.failed)} could not be graded" if summary.failed else "") + ".")
     if totals:
-        import statistics
-
         click.echo(f"Mean total {statistics.mean(totals):.1f}/{possible:g}, "
                    f"median {statistics.median(totals):.1f}/{possible:g}.")
     for student, lesson_id, why in summary.failed[:10]:
@@ -286,24 +212,18 @@ def doctor(course_path: Path | None) -> None:
 
     Exits 0 only when the self-test passes (hidden suites can be graded).
     """
-    from grader.sandbox.host import RunnerHost
-    from grader.sandbox.plan import SandboxRefused, plan, self_test
+    from grader.sandbox.selftest import diagnose_sandbox
 
     course = open_course(course_path)
-    try:
-        sandbox = plan()
-    except SandboxRefused as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Sandbox level: {sandbox.level}")
-    for layer in sandbox.layers:
+    report = diagnose_sandbox(course.root)
+    click.echo(f"Sandbox level: {report.sandbox.level}")
+    for layer in report.sandbox.layers:
         click.echo(f"  ✓ {layer}")
-    for note in sandbox.notes:
+    for note in report.sandbox.notes:
         click.echo(f"  - {note}")
-    with RunnerHost(sandbox=sandbox) as host:
-        failures = self_test(host, course.root)
-    if failures:
+    if report.failures:
         click.echo("Self-test: FAILED")
-        for failure in failures:
+        for failure in report.failures:
             click.echo(f"  ✗ {failure}")
         click.echo("Hidden suites will not be graded here unless you pass --unsafe.")
         raise SystemExit(1)

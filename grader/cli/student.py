@@ -7,28 +7,25 @@ Anything a student can fix is a one-line ``click.ClickException``, never a trace
 from __future__ import annotations
 
 import os
-import re
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from grader.course.config import Course, CourseError, Lesson, load_course
+from grader.cli.common import CONTEXT_SETTINGS, UserErrorGroup, course_option, open_course
+from grader.course.classfolder import STUDENT_ID, STUDENT_ID_RULE
+from grader.course.config import Course, CourseError, Lesson
+from grader.course.errors import UserError
 from grader.student.workspace import PASSED, SUBMITTED, Workspace
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 DIR_OPTION = click.option("--dir", "workspace_dir", type=click.Path(path_type=Path), default=None,
                           help="Your workspace folder (default: the current folder).")
-COURSE_OPTION = click.option("--course", "course_path", type=click.Path(path_type=Path),
-                             default=None, hidden=True)
+COURSE_OPTION = course_option(hidden=True)  # a released course knows its own
 
 
 def _course(course_path: Path | None) -> Course:
-    try:
-        return load_course(course_path)
-    except CourseError as exc:
-        raise click.ClickException(str(exc)) from None
+    return open_course(course_path)
 
 
 def _locate(course: Course, lesson_id: str | None, workspace_dir: Path | None) -> tuple[Workspace, Lesson]:
@@ -62,7 +59,7 @@ def _progress(workspace: Workspace) -> str:
     return f"{done}/{len(workspace.course.lessons)} lessons"
 
 
-@click.group()
+@click.group(cls=UserErrorGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(package_name="torch-grader-course")
 def main() -> None:
     """Work through the PyTorch fundamentals course: fetch a lesson, check it, submit it."""
@@ -161,12 +158,14 @@ def _watch(workspace: Workspace, lesson: Lesson, host, plot_path: Path | None, p
     watcher = FileWatcher(module, force_polling=poll)
     try:
         while True:
-            click.echo("\033[2J\033[H", nl=False)  # clear the screen, cursor home
+            click.clear()
             click.echo(time.strftime("%H:%M:%S"))
             try:
                 _check_once(workspace, lesson, host, plot_path)
             except click.ClickException as exc:
                 click.echo(f"Error: {exc.format_message()}")
+            except UserError as exc:
+                click.echo(f"Error: {exc}")
             click.echo(f"\nWatching {os.path.relpath(module)} ({watcher.mode}): save to check "
                        f"again, Ctrl-C to stop.")
             watcher.wait()
@@ -245,7 +244,7 @@ def submit(lesson_id: str | None, student: str | None, out_dir: Path | None, for
         raise click.UsageError(f"who are you? course submit {lesson.id} --student YOUR_ID "
                                f"(remembered afterwards)")
     if not STUDENT_ID.match(student):
-        raise click.UsageError("a student id is letters, digits, '.', '_' or '-' (at most 64)")
+        raise click.UsageError(f"a student id is {STUDENT_ID_RULE}")
     exchange = out_dir or os.environ.get("COURSE_EXCHANGE") or state.get("exchange")
     exchange = Path(exchange) if exchange else workspace.root / "submissions"
     with RunnerHost(lesson.preload) as host:

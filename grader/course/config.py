@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.course.errors import UserError
+
 COURSE_FILE = "course.toml"
 EXERCISES_DIR = "exercises"
 SOLUTIONS_DIR = "solutions"
@@ -30,7 +32,7 @@ MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 HELPER_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,80}$")
 
 
-class CourseError(Exception):
+class CourseError(UserError):
     """A problem with the course definition or layout, explained in one line."""
 
 
@@ -124,6 +126,11 @@ class Course:
     def catalog_dir(self, lesson: Lesson) -> Path:
         """Wrong and alternative-correct solutions that prove the hidden suite."""
         return self.root / CATALOG_DIR / lesson.id
+
+
+def runner_preload(lessons) -> tuple[str, ...]:
+    """Every module any of ``lessons`` wants the warm runner to import before it forks jobs."""
+    return tuple(dict.fromkeys(name for lesson in lessons for name in lesson.preload))
 
 
 # ---------------------------------------------------------------------- reading

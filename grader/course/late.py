@@ -37,10 +37,3 @@ def assess(policy: LatePolicy, due: dt.datetime | None,
     penalty = f", {1 - factor:.0%} off" if factor < 1 else ""
     return Lateness(days, factor, f"{days} day{'s' if days > 1 else ''} late{penalty}")
 
-
-def parse_time(text: str) -> dt.datetime:
-    """An ISO 8601 UTC time such as 2026-12-11T23:59:00Z."""
-    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"{text!r} has no time zone")
-    return moment

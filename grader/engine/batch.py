@@ -8,9 +8,7 @@ Layout read: ``SUBMISSIONS/<student>/<lesson>/<module>`` with an optional
 from __future__ import annotations
 
 import datetime as dt
-import json
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -18,21 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import __version__
-from grader.course.config import Course, Lesson
+from grader.course.classfolder import MAX_SUBMISSION_BYTES, METADATA, STUDENT_ID, read_submitted_at
+from grader.course.config import Course, CourseError, Lesson
 from grader.course.files import sha256
-from grader.engine.gradebook import Gradebook
-from grader.course.late import parse_time
 from grader.course.results import LessonResult
+from grader.engine.gradebook import Gradebook
+from grader.sandbox.plan import SandboxRefused
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-MAX_SUBMISSION_BYTES = 1024 * 1024
 CHUNK = 6  # submissions per request: small enough for steady progress, big enough to amortise
-METADATA = "submission.json"
 GRADEBOOK = "gradebook.sqlite"
 
 
 @dataclass(frozen=True)
-class Job:
+class ClassJob:
     student: str
     lesson: Lesson
     source: bytes
@@ -45,7 +41,7 @@ class Job:
 
 @dataclass
 class Discovery:
-    jobs: list[Job] = field(default_factory=list)
+    jobs: list[ClassJob] = field(default_factory=list)
     students: list[str] = field(default_factory=list)
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # student, lesson, why
     ignored: list[str] = field(default_factory=list)
@@ -59,7 +55,8 @@ def discover(course: Course, root: Path, lessons: Sequence[Lesson],
     """
     found = Discovery()
     if not root.is_dir():
-        raise FileNotFoundError(f"{root} is not a folder of submissions")
+        raise CourseError(f"{root} is not a folder of submissions; pass the folder that "
+                          f"grader collect filled (SUBMISSIONS/<student>/<lesson>/<module>)")
     for student_dir in sorted(root.iterdir()):
         if skip is not None and student_dir.resolve() == skip.resolve():
             continue
@@ -79,22 +76,12 @@ def discover(course: Course, root: Path, lessons: Sequence[Lesson],
                                        f"larger than {MAX_SUBMISSION_BYTES} bytes"))
                 continue
             try:
-                submitted_at = _submitted_at(module.parent / METADATA)
+                submitted_at = read_submitted_at(module.parent / METADATA)
             except ValueError as exc:
                 found.problems.append((student_dir.name, lesson.id, f"bad {METADATA}: {exc}"))
                 continue
-            found.jobs.append(Job(student_dir.name, lesson, module.read_bytes(), submitted_at))
+            found.jobs.append(ClassJob(student_dir.name, lesson, module.read_bytes(), submitted_at))
     return found
-
-
-def _submitted_at(path: Path) -> dt.datetime | None:
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text())
-        return parse_time(data["submitted_at"])
-    except (KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise ValueError(str(exc) or type(exc).__name__) from None
 
 
 def suite_digest(course: Course, lesson: Lesson) -> str:
@@ -111,8 +98,8 @@ def suite_digest(course: Course, lesson: Lesson) -> str:
 
 # ---------------------------------------------------------------------- executors
 
-Chunk = tuple[str, list[Job]]  # lesson id, its jobs
-Outcome = tuple[Chunk, list[LessonResult] | None, str]  # results, or why the chunk failed
+Chunk = tuple[str, list[ClassJob]]  # lesson id, its jobs
+ChunkOutcome = tuple[Chunk, list[LessonResult] | None, str]  # results, or why the chunk failed
 
 
 class LocalPool:
@@ -125,7 +112,7 @@ class LocalPool:
         self.course_root = course_root
         self.workers = [CheckerWorker(course_root) for _ in range(max(1, workers))]
 
-    def run(self, chunks: list[Chunk]) -> Iterator[Outcome]:
+    def run(self, chunks: list[Chunk]) -> Iterator[ChunkOutcome]:
         from grader.engine.worker import CheckerWorker, WorkerError
 
         todo: queue.Queue = queue.Queue()
@@ -180,7 +167,7 @@ class BatchSummary:
     seconds: float = 0.0
 
 
-class BatchRefused(Exception):
+class BatchRefused(SandboxRefused):
     """The workers' sandbox could not be proven; nothing was graded."""
 
 
@@ -220,8 +207,8 @@ def grade_class(
     return found, summary
 
 
-def _chunks(jobs: list[Job]) -> list[Chunk]:
-    by_lesson: dict[str, list[Job]] = {}
+def _chunks(jobs: list[ClassJob]) -> list[Chunk]:
+    by_lesson: dict[str, list[ClassJob]] = {}
     for job in jobs:
         by_lesson.setdefault(job.lesson.id, []).append(job)
     return [(lesson_id, group[i : i + CHUNK])
@@ -235,7 +222,7 @@ def _grade_pending(course, pending, keys, book, summary, workers, scheduler, uns
         pool = DaskPool(scheduler, course.root, unsafe)
     else:
         pool = LocalPool(course.root, min(workers, len(pending)), unsafe)
-    retry: list[Job] = []
+    retry: list[ClassJob] = []
     try:
         for rounds, chunks in enumerate((_chunks(pending), None)):
             if chunks is None:  # second round: what failed in a chunk, one job at a time
@@ -259,22 +246,9 @@ def _grade_pending(course, pending, keys, book, summary, workers, scheduler, uns
         pool.close()
 
 
-# ---------------------------------------------------------------------- the outputs
-
-
-def write_outputs(course: Course, lessons: Sequence[Lesson], found: Discovery, out: Path,
-                  summary: BatchSummary) -> list:
-    """gradebook.csv, results/, feedback/ and report/ from the gradebook; returns the rows."""
-    import json as json_module
-
-    from grader.reports.class_report import write_report
-    from grader.reports.feedback_md import student_feedback
-    from grader.course.files import write_if_changed
-    from grader.reports.gradebook_csv import gradebook_csv
-    from grader.reports.gradescope import results_json
-    from grader.course.hints import load_hints
-    from grader.reports.standings import standings
-
+def class_results(course: Course, lessons: Sequence[Lesson], found: Discovery,
+                  out: Path) -> dict[tuple[str, str], tuple[LessonResult | None, object, str]]:
+    """From OUT's gradebook: ``(student, lesson) -> (result, submitted_at, why not graded)``."""
     book = Gradebook(out / GRADEBOOK)
     try:
         digests = {lesson.id: suite_digest(course, lesson) for lesson in lessons}
@@ -290,20 +264,4 @@ def write_outputs(course: Course, lessons: Sequence[Lesson], found: Discovery, o
             graded[(student, lesson_id)] = (None, None, why)
     finally:
         book.close()
-    rows = standings(course, lessons, found.students, graded)
-    write_if_changed(out / "gradebook.csv", gradebook_csv(rows))
-    hints = load_hints(course)
-    notes: list[str] = []
-    for row in rows:
-        for entry in row.entries:
-            if entry.result is not None:
-                data = results_json(entry.result)
-                if entry.lateness and entry.lateness.factor < 1:
-                    data["output"] = "\n".join(filter(None, [data.get("output", ""),
-                                                             f"Late: {entry.lateness.note}"]))
-                write_if_changed(out / "results" / row.student / f"{entry.lesson.id}.json",
-                                 json_module.dumps(data, indent=2) + "\n")
-                notes.extend(n for n in entry.result.notes if n not in notes)
-        write_if_changed(out / "feedback" / f"{row.student}.md", student_feedback(course, row, hints))
-    write_report(course, rows, out / "report", summary.failed, notes)
-    return rows
+    return graded

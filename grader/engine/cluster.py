@@ -16,22 +16,27 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from grader.course.errors import UserError
+
 _WARM: dict[str, tuple] = {}
+
+
+class ClusterUnreachable(UserError):
+    """No Dask scheduler answers at the address given."""
 _LOCK = threading.Lock()
 
 
 def grade_chunk(course_root: str, lesson_id: str, submissions: list[tuple[str, bytes]],
                 unsafe: bool) -> list[dict]:
     """Runs on a Dask worker: grade one chunk with this worker's warm runner."""
-    from grader.course.config import load_course
+    from grader.course.config import load_course, runner_preload
     from grader.engine.grading import Submission, grade
     from grader.sandbox.host import RunnerHost
 
     with _LOCK:
         if course_root not in _WARM:
             course = load_course(Path(course_root))
-            preload = tuple(dict.fromkeys(m for lesson in course.lessons for m in lesson.preload))
-            _WARM[course_root] = (course, RunnerHost(preload))
+            _WARM[course_root] = (course, RunnerHost(runner_preload(course.lessons)))
         course, host = _WARM[course_root]
         results = grade(course, course.lesson(lesson_id),
                         [Submission(label, source) for label, source in submissions],
@@ -48,7 +53,7 @@ class DaskPool:
         try:
             self.client = Client(address, timeout="20s")
         except OSError as exc:
-            raise ConnectionError(f"no Dask scheduler answers at {address} ({exc})") from None
+            raise ClusterUnreachable(f"no Dask scheduler answers at {address} ({exc})") from None
         self.course_root = str(course_root)
         self.unsafe = unsafe
 

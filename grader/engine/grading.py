@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course.config import Course, Lesson
+from grader.course.config import Course, Lesson, runner_preload
+from grader.course.errors import UserError
 from grader.course.results import LessonResult
 from grader.sandbox.host import JobLimits, RunnerHost
 
@@ -22,7 +23,7 @@ PYTEST_INI = Path(__file__).resolve().parent.parent / "checker" / "pytest.ini"
 MAX_SUBMISSION_BYTES = 1024 * 1024
 
 
-class GradingError(Exception):
+class GradingError(UserError):
     """Grading could not run at all (as opposed to a submission scoring low)."""
 
 
@@ -92,7 +93,7 @@ def grade(
     from dataclasses import replace
 
     from grader.checker.proxy import SubmissionProxy
-    from grader.sandbox.plan import require_proven
+    from grader.sandbox.selftest import require_proven
 
     paths = suite_paths(course, lesson, public=public, hidden=hidden)
     helper_files = {}
@@ -117,6 +118,30 @@ def grade(
             for proxy in proxies:
                 proxy.close()
     return [replace(result, notes=notes) for result in results]
+
+
+def grade_file(course: Course, lesson: Lesson, path: Path, *,
+               unsafe: bool = False) -> LessonResult:
+    """Grade one submission file (or the folder holding it); its time includes start-up."""
+    import time
+    from dataclasses import replace
+
+    started = time.monotonic()
+    submission = Submission.from_path(lesson, path)
+    with RunnerHost(lesson.preload) as host:  # torch imports in the runner meanwhile
+        (result,) = grade(course, lesson, [submission], host=host, unsafe=unsafe)
+    return replace(result, execution_time=round(time.monotonic() - started, 3))
+
+
+def grade_references_and_stubs(course: Course, *, unsafe: bool = False) -> Iterator[LessonResult]:
+    """The reference and the untouched stub of every lesson, graded in turn (the demo)."""
+    with RunnerHost(runner_preload(course.lessons)) as host:
+        for lesson in course.lessons:
+            for label, path in (("reference", course.solution_path(lesson)),
+                                ("stub", course.stub_path(lesson))):
+                (result,) = grade(course, lesson, [Submission.from_path(lesson, path, label)],
+                                  host=host, unsafe=unsafe)
+                yield result
 
 
 def run_session(course: Course, lesson: Lesson, proxies: Sequence, labels: Sequence[str],

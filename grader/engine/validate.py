@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.course.config import Course, Lesson
-from grader.engine.grading import Submission
+from grader.course.config import Course, CourseError, Lesson, runner_preload
 from grader.course.results import LessonResult
+from grader.engine.grading import Submission
 
 NAMED_SHARE_REQUIRED = 0.8
 
@@ -101,7 +101,7 @@ def read_catalog(folder: Path) -> list[CatalogEntry]:
         elif "correct" in header:
             entries.append(CatalogEntry(path, "correct", header["correct"]))
         else:
-            raise ValueError(f"{path}: the docstring must start with 'mistake:' or 'correct:'")
+            raise CourseError(f"{path}: the docstring must start with 'mistake:' or 'correct:'")
     return entries
 
 
@@ -129,6 +129,23 @@ def validate_lesson(
         if hidden and all(t.passed for t in hidden) and not all(t.passed for t in result.tests):
             validation.public_not_subset.append(result.submission)
     return validation
+
+
+def validate_course(course: Course, lessons: Sequence[Lesson], *, unsafe: bool = False,
+                    progress: Callable[[Lesson], None] = lambda lesson: None,
+                    ) -> list[LessonValidation]:
+    """Validate ``lessons`` on one warm runner, in order."""
+    from grader.engine.grading import grade
+    from grader.sandbox.host import RunnerHost
+
+    validations = []
+    with RunnerHost(runner_preload(lessons)) as host:
+        for lesson in lessons:
+            progress(lesson)
+            validations.append(validate_lesson(
+                course, lesson,
+                lambda lesson, subs: grade(course, lesson, subs, host=host, unsafe=unsafe)))
+    return validations
 
 
 def table(validations: Sequence[LessonValidation]) -> str:

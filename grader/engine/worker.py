@@ -68,6 +68,9 @@ class CheckerWorker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None and not stream.closed:
+                stream.close()
 
     def __enter__(self) -> CheckerWorker:
         return self
@@ -77,7 +80,7 @@ class CheckerWorker:
 
 
 def serve(course_root: Path) -> None:
-    from grader.course.config import CourseError, load_course
+    from grader.course.config import CourseError, load_course, runner_preload
     from grader.engine.grading import GradingError, Submission, grade
     from grader.sandbox.host import RunnerHost
     from grader.sandbox.plan import SandboxRefused
@@ -85,8 +88,7 @@ def serve(course_root: Path) -> None:
     channel = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     course = load_course(course_root)
-    preload = tuple(dict.fromkeys(m for lesson in course.lessons for m in lesson.preload))
-    with RunnerHost(preload) as host:
+    with RunnerHost(runner_preload(course.lessons)) as host:
         for line in sys.stdin:
             request = json.loads(line)
             try:

@@ -17,11 +17,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.intake.archives import ArchiveLimits, UnsafeArchive, extract
-from grader.engine.batch import METADATA, STUDENT_ID
+from grader.course.classfolder import METADATA, STUDENT_ID, metadata_text
 from grader.course.config import Course, CourseError, Lesson
 from grader.course.files import sha256, write_if_changed
-from grader.course.late import parse_time
+from grader.course.times import parse_utc
+from grader.intake.archives import ArchiveLimits, UnsafeArchive, extract
 
 EXCHANGE_NAME = re.compile(r"^(?P<student>[^_].*?)__(?P<lesson>[a-z][a-z0-9_]*)__\d{8}T\d{6}Z\.zip$")
 LMS_LIMITS = ArchiveLimits(max_files=20_000, max_bytes=512 * 1024 * 1024, max_ratio=200)
@@ -72,12 +72,8 @@ def collect(course: Course, source: Path, out: Path) -> CollectReport:
     for handed in sorted(latest.values(), key=lambda h: (h.student, h.lesson.id)):
         folder = out / handed.student / handed.lesson.id
         write_if_changed(folder / handed.lesson.module, handed.source)
-        meta = {"submitted_at": handed.submitted_at.isoformat().replace("+00:00", "Z")
-                if handed.submitted_at else None,
-                "source": handed.origin, "sha256": sha256(handed.source)}
-        if handed.submitted_at is None:
-            del meta["submitted_at"]
-        write_if_changed(folder / METADATA, json.dumps(meta, indent=2) + "\n")
+        write_if_changed(folder / METADATA,
+                         metadata_text(handed.submitted_at, handed.origin, sha256(handed.source)))
         report.kept.append(handed)
     return report
 
@@ -121,7 +117,7 @@ def _from_manifest(course: Course, folder: Path, origin: str) -> Handed:
     data = (folder / lesson.module).read_bytes()
     if sha256(data) != files[lesson.module]:
         raise ValueError(f"{lesson.module} does not match its sha256 in the manifest")
-    return Handed(student, lesson, data, parse_time(str(manifest["submitted_at"])), origin)
+    return Handed(student, lesson, data, parse_utc(str(manifest["submitted_at"])), origin)
 
 
 # ---------------------------------------------------------------------- an LMS bulk download
@@ -203,7 +199,7 @@ def _student_zip(course: Course, archive: Path, when, report: CollectReport) -> 
 
 def _from_nbgrader(course: Course, root: Path, report: CollectReport) -> list[Handed]:
     """``submitted/<student>/<lesson>/<lesson>.ipynb``: the module is the solution cells."""
-    from grader.intake.notebooks import module_from_notebook
+    from grader.intake.notebooks import module_from_notebook, submission_time
 
     found = []
     for notebook in sorted(root.glob("*/*/*.ipynb")):
@@ -213,16 +209,9 @@ def _from_nbgrader(course: Course, root: Path, report: CollectReport) -> list[Ha
             if not STUDENT_ID.match(student):
                 raise ValueError(f"{student!r} is not a valid student id")
             source = module_from_notebook(notebook.read_bytes())
-            stamp = notebook.parent / "timestamp.txt"
-            when = _nbgrader_time(stamp.read_text()) if stamp.exists() else None
+            when = submission_time(notebook)
             found.append(Handed(student, lesson, source, when, str(notebook.relative_to(root))))
         except (ValueError, CourseError, OSError) as exc:
             report.rejected.append((str(notebook.relative_to(root)), str(exc)))
     return found
 
-
-def _nbgrader_time(text: str) -> dt.datetime:
-    """nbgrader writes e.g. '2026-12-11 20:15:00.123456 UTC'."""
-    text = text.strip().removesuffix(" UTC").replace(" ", "T")
-    moment = dt.datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

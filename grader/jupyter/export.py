@@ -11,7 +11,7 @@ Each function's cell is the stub's signature and docstring with the reference bo
 that the body uses are defined inside that region, so nothing but the stub survives
 ``nbgrader generate_assignment``). The locked test cells mirror the hidden suite, one cell per
 hidden test function with its points; they hold no test source: they call
-``grader.nbgrader_grade.hidden_check``, which finds the hidden suites through the
+``grader.jupyter.kernel.hidden_check``, which finds the hidden suites through the
 ``TORCH_GRADER_COURSE`` environment variable that ``nbgrader_config.py`` sets. nbgrader copies
 every non-notebook file of ``source/`` into the student release, so nothing private is ever
 written there, and the written notebook is checked for hidden-suite text.
@@ -190,7 +190,7 @@ def _meta(**fields) -> dict:
 def test_cell_source(lesson: Lesson, test: HiddenTest) -> str:
     return (f"# Autograder test ({test.points:g} points): {test.name} from the hidden suite.\n"
             f"# It runs on your functions when the notebook is graded; its checks are not shown.\n"
-            f"from grader.jupyter.grade import hidden_check\n"
+            f"from grader.jupyter.kernel import hidden_check\n"
             f"hidden_check({lesson.id!r}, {test.name!r}, globals())")
 
 
@@ -245,7 +245,7 @@ c.CourseDirectory.course_id = {course_id!r}
 # into it and collect from it; students fetch from and submit to it.
 c.Exchange.root = {exchange!r}
 
-# The locked test cells call grader.nbgrader_grade.hidden_check, which reads the hidden suites
+# The locked test cells call grader.jupyter.kernel.hidden_check, which reads the hidden suites
 # from this course folder. Setting the variable here makes it reach the kernels that
 # `nbgrader autograde` starts; it is never in the student release.
 os.environ.setdefault({env!r}, {course_root!r})
@@ -298,7 +298,7 @@ def export(course: Course, out: Path, *, exchange: str = DEFAULT_EXCHANGE,
 def hidden_text_in(course: Course, text: str) -> list[str]:
     """Hidden-suite text (3 significant lines in a row) that ``text`` repeats."""
     from grader.course.config import HIDDEN_DIR
-    from grader.student.release import line_runs
+    from grader.course.leaks import line_runs
 
     mine = set(line_runs(text))
     found = []

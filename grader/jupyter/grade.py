@@ -1,139 +1,29 @@
-"""Grading nbgrader notebooks, two ways.
+"""``grader nbgrader grade``: grade nbgrader submissions in the sandbox.
 
-``hidden_check`` is what the exported notebooks' locked test cells call under stock
-``nbgrader autograde``: it runs the lesson's hidden suite once per kernel, in the kernel, on the
-notebook's live functions, and returns the points the named test earned (nbgrader's partial
-credit). That kernel also runs the student's code, so this is only as trustworthy as the
-student: see docs/jupyterhub.md.
-
-``grade_course`` is ``grader nbgrader grade``: it reads ``submitted/<student>/<lesson>/<lesson>.ipynb``,
-builds the module from the solution cells (grader.intake.notebooks), grades it with the sandboxed
-engine (this process never imports student code), and writes each test cell's score into
-nbgrader's gradebook through ``nbgrader.api.Gradebook``, plus an ``autograded/`` notebook
-carrying the feedback, so formgrader, ``nbgrader generate_feedback`` and ``nbgrader export``
-work as after ``nbgrader autograde``.
+It reads ``submitted/<student>/<lesson>/<lesson>.ipynb``, builds the module from the solution
+cells (grader.intake.notebooks), grades it with the sandboxed engine (this process never
+imports student code), and writes each test cell's score into nbgrader's gradebook through
+``nbgrader.api.Gradebook``, plus an ``autograded/`` notebook carrying the feedback, so
+formgrader, ``nbgrader generate_feedback`` and ``nbgrader export`` work as after
+``nbgrader autograde``. (What stock autograde runs in the kernel is grader.jupyter.kernel.)
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
-import os
+import datetime as dt
 import shutil
-import tempfile
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.jupyter.export import COURSE_ENV, test_function_of
-
-# ---------------------------------------------------------------------- inside the kernel
-
-_kernel_cache: dict[tuple, object] = {}
-
-
-def hidden_check(lesson_id: str, test: str, namespace: dict):
-    """Points earned by hidden test ``test`` (all its cases) on the functions in ``namespace``.
-
-    Where the hidden suites are not reachable (a student's own server) it only says so and
-    returns None; under ``nbgrader autograde`` that is an error, so the cell scores 0.
-    """
-    root = os.environ.get(COURSE_ENV)
-    if not root:
-        if os.environ.get("NBGRADER_EXECUTION") == "autograde":
-            raise RuntimeError(f"{COURSE_ENV} is not set: grade with the nbgrader_config.py "
-                               f"that `grader nbgrader export` wrote")
-        print(f"{test}: a hidden test; it runs when your notebook is graded.")
-        return None
-    result = _kernel_result(Path(root), lesson_id, namespace)
-    cases = [t for t in result.tests if test_function_of(t.name) == test]
-    if not cases:
-        raise RuntimeError(f"the hidden suite of {lesson_id} has no test {test}")
-    for case in cases:
-        if not case.passed:
-            print(f"✗ {case.name}: {case.feedback}")
-    earned = round(sum(t.score for t in cases), 6)
-    return earned
-
-
-def _kernel_result(root: Path, lesson_id: str, namespace: dict):
-    from grader.course.config import load_course
-    from grader.engine.grading import run_session
-
-    course = load_course(root)
-    lesson = course.lesson(lesson_id)
-    functions = course.stub_functions(lesson)
-    key = (str(root), lesson_id, id(namespace),
-           tuple(id(namespace.get(name)) for name in functions))
-    if key not in _kernel_cache:
-        proxy = _NamespaceProxy(lesson, namespace, {p.name: p.read_bytes()
-                                                     for p in course.helper_paths(lesson)})
-        try:
-            with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
-                warnings.simplefilter("ignore")
-                (result,) = run_session(course, lesson, [proxy], ["notebook"],
-                                        [course.hidden_suite_dir(lesson)])
-        finally:
-            proxy.close()
-        _kernel_cache[key] = result
-    return _kernel_cache[key]
-
-
-class _Live:
-    """The kernel's namespace seen as a module (looked up at call time)."""
-
-    def __init__(self, namespace: dict) -> None:
-        self._namespace = namespace
-
-    def __getattr__(self, name: str):
-        try:
-            return self._namespace[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-def _namespace_proxy_class():
-    from grader.checker.proxy import SubmissionProxy
-    from grader.checker.feedback import SubmissionProblem
-    from grader.runner.serve import Job
-
-    class NamespaceProxy(SubmissionProxy):
-        """The ``sub`` API over functions already defined in this process (no isolation)."""
-
-        def __init__(self, lesson, namespace: dict, helper_files: dict[str, bytes]) -> None:
-            super().__init__(module_file=lesson.module, source=b"", helper_files=helper_files,
-                             host=None, limits=None, job_seconds=float("inf"),
-                             call_seconds=float("inf"))
-            self._workdir = tempfile.mkdtemp(prefix="nbgrader-kernel-")
-            self._local = Job(self._workdir)
-            self._local.load({"module": f"_notebook_{lesson.module_name}",
-                              "filename": f"_notebook_{lesson.module}", "source": b"",
-                              "files": helper_files})
-            self._local.module = _Live(namespace)
-
-        def _call(self, function, args, kwargs, *, echo_args):
-            if self._load_problem:
-                raise SubmissionProblem(self._load_problem)
-            reply = self._local.call({"function": function, "args": list(args),
-                                      "kwargs": kwargs, "disabled": list(self.disabled),
-                                      "echo_args": echo_args, "seed": self.seed})
-            return self._interpret(function, reply)
-
-        def close(self) -> None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-
-    return NamespaceProxy
-
-
-def _NamespaceProxy(lesson, namespace, helper_files):  # noqa: N802 - a lazy class
-    return _namespace_proxy_class()(lesson, namespace, helper_files)
-
+from grader.course.errors import UserError
+from grader.jupyter.export import test_function_of
 
 # ---------------------------------------------------------------------- secure grading
 
 
-class NbgraderError(Exception):
+class NbgraderError(UserError):
     """The nbgrader course folder cannot be graded as asked; the message says why."""
 
 
@@ -177,7 +67,8 @@ def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = Fals
     """Grade every submitted notebook of ``lessons`` and record the scores in the gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from grader.engine.batch import STUDENT_ID
+    from grader.course.classfolder import STUDENT_ID
+    from grader.course.config import runner_preload
     from grader.engine.grading import Submission, grade
     from grader.intake.notebooks import MAX_NOTEBOOK_BYTES, module_from_notebook
     from grader.sandbox.host import RunnerHost
@@ -187,9 +78,7 @@ def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = Fals
     report = GradeReport()
     with contextlib.ExitStack() as stack:
         if host is None:
-            from grader.cli.instructor import preload_for
-
-            host = stack.enter_context(RunnerHost(preload_for(lessons)))
+            host = stack.enter_context(RunnerHost(runner_preload(lessons)))
         gradebook = stack.enter_context(Gradebook(db_url, course_id=course_id))
         for lesson in lessons:
             found = submitted_notebooks(folder, lesson.id)
@@ -239,22 +128,22 @@ def _cell_scores(result, cells: dict[str, float]) -> dict[str, float]:
     return {name: round(min(score, cells[name]), 6) for name, score in scores.items()}
 
 
-def _timestamp(path: Path) -> str | None:
-    stamp = path.parent / "timestamp.txt"
-    return stamp.read_text().strip() if stamp.is_file() else None
-
-
 def _record(gradebook, lesson_id: str, student: str, path: Path, scores: dict[str, float]) -> None:
     from nbgrader.api import MissingEntry
 
+    from grader.intake.notebooks import submission_time
+
     gradebook.update_or_create_student(student)
-    when = _timestamp(path)
+    try:
+        moment = submission_time(path)
+    except ValueError:
+        moment = None
+    # nbgrader keeps naive UTC times
+    when = moment.astimezone(dt.UTC).replace(tzinfo=None) if moment else None
     try:
         submission = gradebook.find_submission(lesson_id, student)
         if when:
-            from nbgrader.utils import parse_utc
-
-            submission.timestamp = parse_utc(when)
+            submission.timestamp = when
     except MissingEntry:
         gradebook.add_submission(lesson_id, student, **({"timestamp": when} if when else {}))
     for cell, score in scores.items():
@@ -303,8 +192,10 @@ def _write_autograded(folder: Path, lesson_id: str, student: str, path: Path, re
                                        execution_count=None),
             ]
     nbformat.write(notebook, str(target / f"{lesson_id}.ipynb"))
-    if (path.parent / "timestamp.txt").is_file():
-        shutil.copy2(path.parent / "timestamp.txt", target / "timestamp.txt")
+    from grader.intake.notebooks import TIMESTAMP_FILE
+
+    if (path.parent / TIMESTAMP_FILE).is_file():
+        shutil.copy2(path.parent / TIMESTAMP_FILE, target / TIMESTAMP_FILE)
 
 
-__all__ = ["GradeReport", "NbgraderError", "grade_course", "hidden_check"]
+__all__ = ["GradeReport", "NbgraderError", "grade_course"]

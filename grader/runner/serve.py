@@ -27,7 +27,9 @@ BUILTIN_FACTORIES = {
 }
 
 
-class Job:
+class SubmissionRuntime:
+    """One job: the submission loaded from bytes, answering the checker's calls with data."""
+
     def __init__(self, workdir: str) -> None:
         self.workdir = workdir
         self.module: types.ModuleType | None = None
@@ -255,7 +257,7 @@ def shares_storage(result: Any, args: list[Any]) -> bool:
 
 def serve(request_fd: int, reply_fd: int, workdir: str) -> None:
     """Answer frames until the checker closes the request pipe."""
-    job = Job(workdir)
+    job = SubmissionRuntime(workdir)
     reader = wire.FrameReader(request_fd)
     while True:
         try:

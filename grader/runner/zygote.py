@@ -56,11 +56,15 @@ class Zygote:
                 break
             if not packet:
                 break
-            header_len, body_len = wire.PREFIX.unpack_from(packet)
-            start = wire.PREFIX.size
-            message = wire.decode(packet[start : start + header_len],
-                                  packet[start + header_len : start + header_len + body_len])
-            if message.get("op") == "spawn" and len(fds) == 3:
+            try:
+                message = wire.decode_packet(packet)
+            except wire.WireError:
+                message = None
+            if not isinstance(message, dict):
+                for fd in fds:
+                    os.close(fd)
+                self.send({"error": "malformed request"})
+            elif message.get("op") == "spawn" and len(fds) == 3:
                 self.send({"pid": self.spawn(fds, message)})
             elif message.get("op") == "kill":
                 for fd in fds:

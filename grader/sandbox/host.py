@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,7 +96,7 @@ class RunnerHost:
         if self.sandbox.uid is not None:
             self._lease = SlotLease()
             self.sandbox = dataclasses.replace(self.sandbox, uid=self._lease.uid)
-        self.proven: list[str] | None = None  # self-test failures, once it has run
+        self.selftest_failures: list[str] | None = None  # None until the self-test has run
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
@@ -131,10 +130,10 @@ class RunnerHost:
             raise RunnerFailure("the grading runner did not answer") from exc
         if not packet:
             raise RunnerFailure("the grading runner stopped")
-        header_len, body_len = wire.PREFIX.unpack_from(packet)
-        start = wire.PREFIX.size
-        reply = wire.decode(packet[start : start + header_len],
-                            packet[start + header_len : start + header_len + body_len])
+        try:
+            reply = wire.decode_packet(packet)
+        except wire.WireError as exc:
+            raise RunnerFailure(f"the grading runner sent a malformed answer ({exc})") from None
         if not isinstance(reply, dict):
             raise RunnerFailure("the grading runner sent a malformed answer")
         return reply
@@ -293,6 +292,3 @@ class RunnerJob:
             text += f"\n[... {self.output_dropped} more bytes of output dropped]"
         return text
 
-
-def deadline_in(seconds: float) -> float:
-    return time.monotonic() + seconds

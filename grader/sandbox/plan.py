@@ -28,17 +28,14 @@ import fcntl
 import functools
 import json
 import os
-import secrets
 import shutil
-import socket
 import stat
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import wire
+from grader.course.errors import UserError
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 RUNNER_ROOT = "/runner"  # where the runner's own files appear inside bubblewrap
@@ -49,8 +46,10 @@ ENV_VARIABLE = "GRADER_SANDBOX"
 MODES = ("auto", "fallback", "off")
 
 
-class SandboxRefused(Exception):
-    """The sandbox could not be proven, so hidden suites are not run."""
+class SandboxRefused(UserError):
+    """The sandbox could not be proven, so hidden suites are not run (exit code 3)."""
+
+    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -240,7 +239,6 @@ class Launch:
     argv: list[str]
     env: dict[str, str]
     preexec_fn: object
-    config: dict
 
 
 def launch(sandbox: Sandbox, control_fd: int, preload: tuple[str, ...],
@@ -267,104 +265,4 @@ def launch(sandbox: Sandbox, control_fd: int, preload: tuple[str, ...],
         argv = [sandbox.bwrap, *bwrap_arguments(), *setenv, "--", *argv]
         env = {"PATH": environment["PATH"]}
     preexec = _become(sandbox.uid) if sandbox.uid is not None else None
-    return Launch(argv, env, preexec, config)
-
-
-# ---------------------------------------------------------------------- the self-test
-
-PROBE = '''
-import os, socket
-
-def probe(canary, port, checker_pid):
-    found = {}
-    try:
-        with open(canary) as handle:
-            found["canary"] = handle.read()
-    except Exception as exc:
-        found["canary"] = "blocked: " + type(exc).__name__
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=2).close()
-        found["loopback"] = "connected"
-    except Exception as exc:
-        found["loopback"] = "blocked: " + type(exc).__name__
-    try:
-        os.kill(checker_pid, 0)
-        found["signal"] = "delivered"
-    except Exception as exc:
-        found["signal"] = "blocked: " + type(exc).__name__
-    return found
-'''
-
-
-def self_test(host, course_root: Path) -> list[str]:
-    """Run a probe through ``host`` like any submission; every way the sandbox leaked."""
-    from grader.sandbox.host import JobLimits, RunnerFailure
-
-    token = secrets.token_hex(16)
-    canary = course_root / f".grader-canary-{token[:8]}"
-    listener = socket.socket()
-    failures: list[str] = []
-    try:
-        try:
-            canary.write_text(token)
-            canary.chmod(0o644)  # as readable as the course's own files
-        except OSError:
-            canary = course_root / "course.toml"
-            token = canary.read_text()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(4)
-        listener.setblocking(False)
-        job = host.spawn(JobLimits(memory_bytes=2 << 30, output_bytes=4096))
-        try:
-            deadline = time.monotonic() + 30
-            loaded = job.request({"op": "load", "module": "probe", "filename": "probe.py",
-                                  "source": PROBE.encode(), "files": {}}, deadline)
-            if loaded.get("ok") is not True:
-                return [f"the probe could not run in the runner ({loaded})"]
-            reply = job.request({"op": "call", "function": "probe",
-                                 "args": [str(canary), listener.getsockname()[1], os.getpid()],
-                                 "kwargs": {}}, deadline)
-        finally:
-            job.close()
-        found = reply.get("result") if isinstance(reply, dict) else None
-        if not isinstance(found, dict):
-            return ["the probe's answer was malformed"]
-        if found.get("canary") == token:
-            failures.append(f"the runner could read a file in the course folder ({canary.name})")
-        if found.get("loopback") == "connected" or _accepted(listener):
-            failures.append("the runner could connect to the checker over loopback")
-        if found.get("signal") == "delivered":
-            failures.append("the runner could signal the checker's process")
-    except (RunnerFailure, wire.WireError, OSError) as exc:
-        failures.append(f"the runner could not be started inside the sandbox ({exc})")
-    finally:
-        listener.close()
-        if canary.name.startswith(".grader-canary-"):
-            canary.unlink(missing_ok=True)
-    return failures
-
-
-def _accepted(listener: socket.socket) -> bool:
-    try:
-        connection, _ = listener.accept()
-    except (BlockingIOError, OSError):
-        return False
-    connection.close()
-    return True
-
-
-def require_proven(host, course_root: Path, *, unsafe: bool) -> tuple[str, ...]:
-    """Refuse (``SandboxRefused``) unless ``host``'s sandbox passed its self-test.
-
-    With ``unsafe`` grading goes on, and the returned note says so in every report.
-    """
-    if host.proven is None:
-        host.proven = self_test(host, course_root)
-    if not host.proven:
-        return ()
-    reasons = "; ".join(host.proven)
-    if not unsafe:
-        raise SandboxRefused(
-            f"the sandbox self-test failed ({reasons}), so hidden suites are not run; "
-            f"see grader doctor, or pass --unsafe to grade without isolation")
-    return (f"UNSAFE: graded with --unsafe although the sandbox self-test failed ({reasons})",)
+    return Launch(argv, env, preexec)

@@ -10,12 +10,13 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from grader.course.config import Course, Lesson
 from grader.checker.feedback import StudentFacing
+from grader.course.config import Course, Lesson
+from grader.course.errors import UserError
 from grader.course.files import write_atomic
 
 
-class PlotError(Exception):
+class PlotError(UserError):
     """No picture could be drawn; the message says why in one line."""
 
 

@@ -30,15 +30,16 @@ from grader.course.config import (
     SOLUTIONS_DIR,
     Course,
 )
+from grader.course.errors import UserError
 from grader.course.hints import HINTS_FILE
+from grader.course.leaks import line_runs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 BUNDLE = "_course"
-MIN_LINE = 24  # shorter lines ("return x", "import torch") are common to any code
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*", BUNDLE)
 
 
-class ReleaseError(Exception):
+class ReleaseError(UserError):
     """The release could not be written; the message says why."""
 
 
@@ -129,14 +130,6 @@ def _private_files(course: Course) -> list[Path]:
     return sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*.py"))
 
 
-def _normal(line: str) -> str:
-    return " ".join(line.split())
-
-
-def _significant(line: str) -> bool:
-    return len(line) >= MIN_LINE and not line.startswith(("#", "import ", "from ", '"""', "'''"))
-
-
 def _bodies(source: bytes) -> dict[str, int]:
     """Syntax-tree fingerprints of non-trivial function bodies (docstrings left out)."""
     try:
@@ -156,19 +149,6 @@ def _bodies(source: bytes) -> dict[str, int]:
             if not trivial:
                 found[text] = node.lineno
     return found
-
-
-WINDOW = 3  # consecutive significant lines that make a copied block
-
-
-def line_runs(text: str) -> dict[tuple[str, ...], int]:
-    """Runs of WINDOW consecutive significant lines, with the line number of the first."""
-    lines = [(number, _normal(line)) for number, line in enumerate(text.splitlines(), start=1)]
-    significant = [(number, line) for number, line in lines if _significant(line)]
-    return {
-        tuple(line for _, line in significant[i : i + WINDOW]): significant[i][0]
-        for i in range(len(significant) - WINDOW + 1)
-    }
 
 
 def find_leaks(course: Course, release: Path) -> list[Leak]:

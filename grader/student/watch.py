@@ -1,24 +1,20 @@
-"""Wait until a file is saved: inotify events on Linux, polling anywhere else.
+"""Wait until a file is saved, with watchfiles (the Rust ``notify`` engine rustlings uses).
 
-Polling is the fallback where file events do not arrive (WSL's Windows drives, network
-file systems) and can be forced. Either way a "change" means the file's bytes changed, so an
-editor that writes twice, or touches without writing, triggers one rerun or none.
+watchfiles debounces an editor's burst of writes into one event and polls where file events
+do not arrive (``--poll``, or WSL's Windows drives, which it detects). A "change" means the
+file's bytes changed, so touching a file without changing it reruns nothing.
 """
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
-import os
-import select
+import threading
 import time
 from pathlib import Path
 
-IN_MODIFY = 0x002
-IN_CLOSE_WRITE = 0x008
-IN_MOVED_TO = 0x080
-IN_CREATE = 0x100
-POLL_SECONDS = 0.3
+import watchfiles
+
+TICK_MS = 200  # how often wait() looks at its timeout while no event arrives
 
 
 def _digest(path: Path) -> str | None:
@@ -30,50 +26,30 @@ def _digest(path: Path) -> str | None:
 
 class FileWatcher:
     def __init__(self, path: Path, *, force_polling: bool = False) -> None:
-        self.path = Path(path)
+        self.path = Path(path).resolve()
         self.last = _digest(self.path)
-        self.fd = -1
-        if not force_polling:
-            self.fd = self._inotify(self.path.parent)
-        self.mode = "file events" if self.fd >= 0 else "polling"
-
-    @staticmethod
-    def _inotify(folder: Path) -> int:
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-            if fd < 0:
-                return -1
-            mask = IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE
-            if libc.inotify_add_watch(fd, str(folder).encode(), mask) < 0:
-                os.close(fd)
-                return -1
-            return fd
-        except (OSError, AttributeError):
-            return -1
+        self.mode = "polling" if force_polling else "file events"
+        self._stop = threading.Event()
+        self._changes = watchfiles.watch(
+            self.path.parent,
+            watch_filter=lambda _change, changed: Path(changed).name == self.path.name,
+            debounce=100, step=20, rust_timeout=TICK_MS, yield_on_timeout=True,
+            force_polling=force_polling, poll_delay_ms=300, recursive=False,
+            stop_event=self._stop,
+        )
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the file's content changes (True) or ``timeout`` passes (False)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while deadline is None or time.monotonic() < deadline:
-            if self.fd >= 0:
-                remaining = POLL_SECONDS * 10 if deadline is None else max(0.0, deadline - time.monotonic())
-                ready, _, _ = select.select([self.fd], [], [], remaining)
-                if ready:
-                    try:
-                        os.read(self.fd, 65536)
-                    except BlockingIOError:
-                        pass
-                    time.sleep(0.05)  # let the editor finish writing
-            else:
-                time.sleep(POLL_SECONDS)
-            current = _digest(self.path)
-            if current is not None and current != self.last:
-                self.last = current
-                return True
+        for changes in self._changes:
+            if changes:
+                current = _digest(self.path)
+                if current is not None and current != self.last:
+                    self.last = current
+                    return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
         return False
 
     def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
+        self._stop.set()

@@ -7,11 +7,9 @@ overwrites a student's edit without keeping a copy.
 
 from __future__ import annotations
 
-import datetime as dt
+import io
 import json
-import os
 import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 from grader.course.config import Course, CourseError, Lesson
 from grader.course.files import sha256, write_atomic
+from grader.course.times import utc_iso, utc_now, utc_stamp
 
 STATE_FILE = ".course-state.json"
 MANIFEST = "manifest.json"
@@ -27,14 +26,6 @@ NOT_FETCHED = "not fetched"
 IN_PROGRESS = "in progress"
 PASSED = "public checks passed"
 SUBMITTED = "submitted"
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def stamp(moment: dt.datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%SZ")
 
 
 @dataclass(frozen=True)
@@ -101,7 +92,7 @@ class Workspace:
         kept, backup = False, None
         if module.exists() and module.read_bytes() != stub:
             if force:
-                backup = module.with_name(f"{module.name}.backup-{stamp(utc_now())}")
+                backup = module.with_name(f"{module.name}.backup-{utc_stamp(utc_now())}")
                 shutil.copy2(module, backup)
             else:
                 kept = True
@@ -139,7 +130,7 @@ class Workspace:
     def record_check(self, lesson: Lesson, source: bytes, passed: bool,
                      failing_functions: list[str]) -> None:
         self.update_state(lesson.id, passed_sha256=sha256(source) if passed else None,
-                          failing=failing_functions, checked_at=utc_now().isoformat())
+                          failing=failing_functions, checked_at=utc_iso(utc_now()))
 
     # ------------------------------------------------------------------ hints
 
@@ -161,22 +152,16 @@ class Workspace:
             "course": self.course.id,
             "student": student,
             "lesson": lesson.id,
-            "submitted_at": moment.isoformat().replace("+00:00", "Z"),
+            "submitted_at": utc_iso(moment),
             "files": {lesson.module: sha256(data)},
         }
         out_dir = Path(out_dir)
-        archive = out_dir / f"{student}__{lesson.id}__{stamp(moment)}.zip"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=out_dir, prefix=".submission-", suffix=".zip")
-        os.close(handle)
-        try:
-            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as bundle:
-                bundle.writestr(MANIFEST, json.dumps(manifest, indent=2))
-                bundle.writestr(lesson.module, data)
-            os.replace(temporary, archive)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        archive = out_dir / f"{student}__{lesson.id}__{utc_stamp(moment)}.zip"
+        bundle_bytes = io.BytesIO()
+        with zipfile.ZipFile(bundle_bytes, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr(MANIFEST, json.dumps(manifest, indent=2))
+            bundle.writestr(lesson.module, data)
+        write_atomic(archive, bundle_bytes.getvalue())
         self.update_state(lesson.id, submitted_sha256=manifest["files"][lesson.module],
                           submitted_at=manifest["submitted_at"], archive=str(archive))
         return archive

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from grader.checks import (
+    Mismatch,
     Mistake,
     expect_close,
     expect_contract,
@@ -22,7 +23,6 @@ from grader.checks import (
     expect_untouched,
     source_fn,
 )
-from grader.checks import Mismatch
 
 DTYPES = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32, id="float32")]
 SHAPES = [pytest.param((), id="0-dim"), pytest.param((5,), id="vector"),

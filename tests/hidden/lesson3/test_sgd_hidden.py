@@ -16,7 +16,9 @@ import pytest
 import torch
 
 from grader.checks import (
+    Mismatch,
     Mistake,
+    RemoteRaised,
     expect_close,
     expect_contract,
     expect_raises,
@@ -25,7 +27,6 @@ from grader.checks import (
     generator,
     oracle,
 )
-from grader.checks import Mismatch, RemoteRaised
 
 DTYPES = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32, id="float32")]
 EPOCHS = 5

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from grader.checks import (
+    Mismatch,
     Mistake,
     expect_close,
     expect_contract,
@@ -23,7 +24,6 @@ from grader.checks import (
     oracle,
     source_fn,
 )
-from grader.checks import Mismatch
 
 F64 = torch.float64
 DTYPES = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32, id="float32")]

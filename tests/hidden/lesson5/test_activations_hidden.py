@@ -11,8 +11,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.checks import Mistake, expect_close, expect_contract, expect_raises, ratio_mistakes
-from grader.checks import close
+from grader.checks import (
+    Mistake,
+    close,
+    expect_close,
+    expect_contract,
+    expect_raises,
+    ratio_mistakes,
+)
 
 F64 = torch.float64
 DTYPES = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32, id="float32")]

@@ -22,16 +22,17 @@ import functools
 import importlib.util
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.checks import close
 from grader.checks import (
+    Mismatch,
     built_by,
+    close,
+    exercise_file,
     expect_raises,
     expect_untouched,
     generator,
@@ -39,8 +40,6 @@ from grader.checks import (
     source_fn,
 )
 from grader.checks import oracle as memoized
-from grader.checks import exercise_file
-from grader.checks import Mismatch
 
 F64 = torch.float64
 F32 = torch.float32

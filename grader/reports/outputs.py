@@ -1,0 +1,43 @@
+"""Every output of a class batch, written from the gradebook: ``gradebook.csv``,
+``results/<student>/<lesson>.json``, ``feedback/<student>.md`` and ``report/``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader.course.config import Course, Lesson
+from grader.course.files import write_if_changed
+from grader.course.hints import load_hints
+from grader.reports.class_report import write_report
+from grader.reports.feedback_md import student_feedback
+from grader.reports.gradebook_csv import gradebook_csv
+from grader.reports.gradescope import results_json
+from grader.reports.standings import standings
+
+
+def write_outputs(course: Course, lessons: Sequence[Lesson], students: Sequence[str],
+                  graded: dict, out: Path, not_graded: Sequence[tuple[str, str, str]]) -> list:
+    """gradebook.csv, results/, feedback/ and report/; returns the standings rows.
+
+    ``graded[(student, lesson)] = (result, submitted_at, failure)`` (see
+    grader.engine.batch.class_results); ``not_graded``: (student, lesson, why) for the report.
+    """
+    rows = standings(course, lessons, students, graded)
+    write_if_changed(out / "gradebook.csv", gradebook_csv(rows))
+    hints = load_hints(course)
+    notes: list[str] = []
+    for row in rows:
+        for entry in row.entries:
+            if entry.result is not None:
+                data = results_json(entry.result)
+                if entry.lateness and entry.lateness.factor < 1:
+                    data["output"] = "\n".join(filter(None, [data.get("output", ""),
+                                                             f"Late: {entry.lateness.note}"]))
+                write_if_changed(out / "results" / row.student / f"{entry.lesson.id}.json",
+                                 json.dumps(data, indent=2) + "\n")
+                notes.extend(n for n in entry.result.notes if n not in notes)
+        write_if_changed(out / "feedback" / f"{row.student}.md", student_feedback(course, row, hints))
+    write_report(course, rows, out / "report", not_graded, notes)
+    return rows
