@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.course.config import load_course
+from grader.course.secret import grading_secret
 from grader.engine.worker import CheckerWorker
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ def copy_course(destination: Path, lesson_ids: list[str], grading: str = "") -> 
         parts.append(f'[[lessons]]\nid = "{lesson.id}"\ntitle = "{lesson.title}"\n'
                      f'module = "{lesson.module}"\nhelper_files = {list(lesson.helper_files)!r}\n')
     (destination / "course.toml").write_text("\n".join(parts).replace("'", '"'))
+    grading_secret(load_course(destination))  # as an instructor's course has one already
     return destination
 
 

@@ -137,6 +137,6 @@ def test_exits_are_reported_plainly(graded):
     assert "called sys.exit() while being imported" in graded["sys-exit-at-import"].problem
     assert "could not be imported" in graded["os-exit-at-import"].problem
     feedback = {t.feedback for t in graded["sys-exit-in-function"].tests}
-    assert any("called sys.exit(0): it must return a value" in f for f in feedback)
+    assert any("called sys.exit(): it must return a value" in f for f in feedback)
     feedback = {t.feedback for t in graded["os-exit-in-function"].tests}
-    assert any("process ended with exit code 0" in f for f in feedback)
+    assert any("process ended (sys.exit, os._exit or a crash)" in f for f in feedback)

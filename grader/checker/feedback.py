@@ -1,7 +1,9 @@
-"""Exceptions whose text is safe to show a student.
+"""Exceptions whose ``feedback`` is safe to show a student.
 
-Anything a test raises that is not one of these is reported to students only as "this
-check failed" for hidden tests, so hidden inputs and test source never leak.
+``feedback`` is made of the check's own words only; ``details`` (expected vs got, the
+submission's exception message) is shown with public checks and to instructors, never with
+hidden tests, because anything the submission controls could carry hidden inputs out.
+Anything a test raises that is not one of these is reported only as "this check failed".
 """
 
 from __future__ import annotations
@@ -30,16 +32,27 @@ class SubmissionProblem(GradingFailure):
     """The submission could not answer: import failed, it crashed, hung, or is missing a name."""
 
 
+class SandboxFailure(Exception):
+    """The sandbox did not apply a layer it was configured with: not the student's fault.
+
+    The job died before the submission ran; the submission is reported as not graded.
+    """
+
+
 class RemoteRaised(StudentFacing):
     """The submission raised an exception; instances are also of its nearest builtin type.
 
     So a test can say ``pytest.raises(ValueError)`` about a student's ``raise ValueError``.
+    ``type_name`` is safe to show (a builtin's name, or "a ValueError subclass");
+    ``message`` is the submission's own text (details only).
     """
 
     type_name: str = "Exception"
+    message: str = ""
 
     @classmethod
-    def make(cls, builtin_name: str, type_name: str, feedback: str) -> RemoteRaised:
+    def make(cls, builtin_name: str, type_name: str, feedback: str,
+             message: str = "") -> RemoteRaised:
         base = getattr(builtins, builtin_name, None)
         allowed = isinstance(base, type) and issubclass(base, Exception) and base not in (
             AssertionError, StopIteration, StopAsyncIteration, GeneratorExit,
@@ -50,9 +63,25 @@ class RemoteRaised(StudentFacing):
             kind = type(f"Remote{bases[-1].__name__}", bases, {})
             _REMOTE_TYPES[bases] = kind
         error = kind.__new__(kind)
-        StudentFacing.__init__(error, feedback)
+        StudentFacing.__init__(error, feedback, f"its message: {message}" if message else "")
         error.type_name = type_name
+        error.message = message
         return error
 
 
 _REMOTE_TYPES: dict[tuple[type, ...], type] = {}
+
+_BUILTIN_EXCEPTIONS = frozenset(
+    name for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+)
+
+
+def safe_type_name(type_name: object, builtin_name: object) -> str:
+    """An exception's type as a student may read it: a builtin's own name, or the builtin it
+    derives from ("a ValueError subclass"); a submission's own class name can carry text."""
+    builtin = str(builtin_name) if str(builtin_name) in _BUILTIN_EXCEPTIONS else "Exception"
+    name = str(type_name)
+    if name in _BUILTIN_EXCEPTIONS:
+        return name
+    return f"a {builtin} subclass"

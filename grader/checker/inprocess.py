@@ -23,11 +23,12 @@ class InProcessProxy(SubmissionProxy):
                          limits=None, job_seconds=float("inf"), call_seconds=float("inf"))
         self._runtime = runtime
         if load_reply is not None and load_reply.get("ok") is not True:
-            self._load_problem = describe_load_error(module_file, load_reply.get("load_error"))
+            self._load_problem, self._load_details = describe_load_error(
+                module_file, load_reply.get("load_error"))
 
     def _send(self, function: str, request: dict) -> dict:
         if self._load_problem:
-            raise SubmissionProblem(self._load_problem)
+            raise SubmissionProblem(self._load_problem, self._load_details)
         return self._runtime.call(request)
 
     def close(self) -> None:

@@ -9,7 +9,8 @@ trusted process; the runner only ever supplies data.
 
 from __future__ import annotations
 
-import zlib
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,20 +18,37 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.checker.feedback import StudentFacing
+from grader.checker.bans import BANS, unknown_bans
+from grader.checker.feedback import SandboxFailure, StudentFacing
 from grader.checker.proxy import SubmissionProxy
 from grader.course.config import Course
-from grader.course.results import HIDDEN, VISIBLE, LessonResult, TestResult, split_points
+from grader.course.results import (
+    HIDDEN,
+    SANDBOX_FAILURE,
+    VISIBLE,
+    LessonResult,
+    TestResult,
+    split_points,
+)
 
 SESSION = pytest.StashKey["GradingSession"]()
 _active: list[GradingSession] = []  # the session being collected or run in this process
 SUB_ID = "submission{}"
 HIDDEN_FAILURE = "this check failed"
+PUBLIC_KEY = b"public checks"  # public checks' inputs are public: no secret needed for them
+GATED = ("{function}'s error case earns its points only once {function} computes the right "
+         "values: fix its failing value checks first")
+
+
+MARKERS = {
+    "points": "points(n): points this test is worth (split over its cases)",
+    "disabled": "disabled(*apis): APIs the submission may not call here",
+}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "points(n): points this test is worth (split over its cases)")
-    config.addinivalue_line("markers", "disabled(*apis): APIs the submission may not call here")
+    for line in MARKERS.values():
+        config.addinivalue_line("markers", line)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -63,18 +81,27 @@ def _grading_context(request: pytest.FixtureRequest):
     proxy = request.getfixturevalue("sub") if "sub" in request.fixturenames else None
     if proxy is not None:
         proxy.seed = seed
+        proxy.calls = []
         proxy.disabled = tuple(
             name for mark in request.node.iter_markers("disabled") for name in mark.args
         )
     yield
     if proxy is not None:
+        session = request.config.stash.get(SESSION, None)
+        record = session.records.get(request.node.nodeid) if session is not None else None
+        if record is not None:
+            record.calls = list(proxy.calls)
         proxy.disabled = ()
 
 
 def _test_seed(request: pytest.FixtureRequest) -> int:
+    """The test's seed: HMAC(key, test name), the key being the course's grading secret for
+    hidden tests. One seed, even leaked, says nothing of the secret or of other tests."""
     session = request.config.stash.get(SESSION, None)
-    base = session.seed if session is not None else 0
-    return zlib.crc32(f"{base}:{display_name(request.node)}".encode())
+    public = session is None or session.is_public(request.node)
+    key = PUBLIC_KEY if public or not session.secret else session.secret
+    digest = hmac.new(key, display_name(request.node).encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") & (2**63 - 1)
 
 
 def active_course() -> Course:
@@ -109,7 +136,9 @@ class _Record:
     visibility: str
     passed: bool = True
     feedback: str = ""
+    details: str = ""
     seconds: float = 0.0
+    calls: list[tuple[str, str, bool]] = field(default_factory=list)  # function, kind, returned
 
 
 @dataclass(eq=False)
@@ -121,9 +150,13 @@ class GradingSession:
     course: Course
     lesson_id: str
     public_paths: Sequence[Path]
-    seed: int
+    secret: bytes | None  # the course's grading secret (None where only public checks run)
     records: dict[str, _Record] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
+    sandbox_failures: dict[int, str] = field(default_factory=dict)  # submission -> why
+
+    def is_public(self, item: pytest.Item) -> bool:
+        return any(Path(item.path).resolve() == p.resolve() for p in self.public_paths)
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[SESSION] = self
@@ -143,10 +176,15 @@ class GradingSession:
             key = self._case_key(item)
             cases[key] = cases.get(key, 0) + 1
         for item in items:
+            disabled = [n for mark in item.iter_markers("disabled") for n in mark.args]
+            for name in unknown_bans(disabled):
+                self.collection_errors.append(
+                    f"{item.nodeid}: @pytest.mark.disabled({name!r}) names nothing the checker "
+                    f"can ban; known: {', '.join(sorted(BANS))}")
             marker = item.get_closest_marker("points")
             points = float(marker.args[0]) if marker and marker.args else 1.0
             doc = (getattr(item, "function", None).__doc__ or "").strip()
-            public = any(Path(item.path).resolve() == p.resolve() for p in self.public_paths)
+            public = self.is_public(item)
             self.records[item.nodeid] = _Record(
                 submission=self._submission_of(item),
                 name=display_name(item),
@@ -173,10 +211,13 @@ class GradingSession:
             record.seconds += call.duration
         longrepr = None
         if excinfo is not None:
-            feedback = self._feedback(call, record) if record is not None else str(excinfo.value)
+            if isinstance(excinfo.value, SandboxFailure) and record is not None:
+                self.sandbox_failures.setdefault(record.submission, str(excinfo.value))
+            feedback, details = (self._feedback(excinfo.value) if record is not None
+                                 else (str(excinfo.value), ""))
             if record is not None and record.passed:
                 record.passed = False
-                record.feedback = feedback
+                record.feedback, record.details = feedback, details
             longrepr = f"{item.nodeid}: {feedback}"
         return pytest.TestReport(
             item.nodeid, item.location, dict.fromkeys(item.keywords, 1),
@@ -184,18 +225,16 @@ class GradingSession:
             duration=call.duration, start=call.start, stop=call.stop,
         )
 
-    def _feedback(self, call: pytest.CallInfo, record: _Record) -> str:
-        exc = call.excinfo.value if call.excinfo is not None else None
+    @staticmethod
+    def _feedback(exc: BaseException) -> tuple[str, str]:
+        """(what any student may read, what only public checks and instructors show)."""
         if isinstance(exc, StudentFacing):
-            if record.visibility == VISIBLE and exc.details:
-                return f"{exc.feedback}\n{exc.details}"
-            return exc.feedback
-        if record.visibility == VISIBLE and exc is not None:
-            text = str(exc).strip() or type(exc).__name__
-            return text if len(text) <= 600 else text[:597] + "..."
-        return HIDDEN_FAILURE
+            return exc.feedback, exc.details
+        text = str(exc).strip() or type(exc).__name__
+        return HIDDEN_FAILURE, text if len(text) <= 600 else text[:597] + "..."
 
     def results(self) -> list[LessonResult]:
+        self._gate_error_cases()
         per_submission: list[list[TestResult]] = [[] for _ in self.proxies]
         seconds = [0.0 for _ in self.proxies]
         shared: list[TestResult] = []
@@ -209,21 +248,46 @@ class GradingSession:
                 passed=record.passed,
                 feedback=record.feedback,
                 visibility=record.visibility,
+                details=record.details,
             )
             if record.submission < 0:
                 shared.append(result)
             else:
                 per_submission[record.submission].append(result)
-        return [
-            LessonResult(
+        results = []
+        for index, (label, proxy, tests, elapsed) in enumerate(zip(
+                self.labels, self.proxies, per_submission, seconds, strict=True)):
+            sandbox = self.sandbox_failures.get(index, "")
+            results.append(LessonResult(
                 lesson=self.lesson_id,
                 submission=label,
                 tests=tuple(shared + tests),
                 execution_time=round(elapsed, 3),
-                problem=proxy.load_problem,
+                problem=sandbox or proxy.load_problem,
                 printed=proxy.printed(),
-            )
-            for label, proxy, tests, elapsed in zip(
-                self.labels, self.proxies, per_submission, seconds, strict=True
-            )
-        ]
+                problem_details=proxy.load_details,
+                status=SANDBOX_FAILURE if sandbox else "",
+            ))
+        return results
+
+    def _gate_error_cases(self) -> None:
+        """A check whose only calls to a function were error-case probes (``expect_raises``)
+        passes only if that function's value checks earn at least half their points: a
+        function that raises for everything earns nothing for raising."""
+        value_points: dict[tuple[int, str], list[float]] = {}  # (submission, f) -> [earned, max]
+        for record in self.records.values():
+            for function in {f for f, kind, _ in record.calls if kind == "value"}:
+                earned = value_points.setdefault((record.submission, function), [0.0, 0.0])
+                earned[0] += record.points if record.passed else 0.0
+                earned[1] += record.points
+        for record in self.records.values():
+            if not record.passed:
+                continue
+            probed = {f for f, kind, _ in record.calls if kind == "probe"}
+            valued = {f for f, kind, _ in record.calls if kind == "value"}
+            for function in sorted(probed - valued):
+                earned, possible = value_points.get((record.submission, function), (0.0, 0.0))
+                if possible <= 0 or earned < possible / 2:
+                    record.passed = False
+                    record.feedback = GATED.format(function=function)
+                    break

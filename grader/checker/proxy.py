@@ -8,12 +8,17 @@ test fails at once with the same one-line reason instead of re-running a broken 
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from grader.checker.feedback import RemoteRaised, SubmissionProblem
+from grader.checker.bans import SourceReader
+from grader.checker.feedback import (
+    RemoteRaised,
+    SandboxFailure,
+    SubmissionProblem,
+    safe_type_name,
+)
 from grader.sandbox.host import JobLimits, RunnerFailure, RunnerHost, RunnerJob
 
 
@@ -26,6 +31,26 @@ class CallOutcome:
     kwargs_after: dict
     shares_storage: bool
     result_type: str
+
+
+class RemoteFunction:
+    """``sub.mse``: calling it runs the submission's ``mse`` in the runner and returns data.
+
+    ``probe`` makes the same call as an error-case probe (``expect_raises`` uses it): a check
+    whose only calls to a function are probes earns its points only when that function's
+    value checks pass too (see grader.checker.plugin), so raising for everything earns nothing.
+    """
+
+    def __init__(self, proxy: SubmissionProxy, name: str) -> None:
+        self._proxy = proxy
+        self.__name__ = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._proxy._call(self.__name__, args, kwargs, echo_args=False).get("result")
+
+    def probe(self, *args: Any, **kwargs: Any) -> Any:
+        return self._proxy._call(self.__name__, args, kwargs, echo_args=False,
+                                 kind="probe").get("result")
 
 
 class SubmissionProxy:
@@ -42,26 +67,26 @@ class SubmissionProxy:
         self._deadline: float | None = None
         self._job: RunnerJob | None = None
         self._load_problem: str | None = None
+        self._load_details = ""
         self._printed: list[str] = []
+        self._source_reader: SourceReader | None = None
         self.disabled: tuple[str, ...] = ()
         self.seed = 0  # the global RNG seed in the runner at the start of every call
+        self.calls: list[tuple[str, str, bool]] = []  # this test's (function, kind, returned)
 
     # ------------------------------------------------------------------ test-facing API
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        return functools.partial(self._call_result, name)
+        return RemoteFunction(self, name)
 
     def run(self, function: str, /, *args: Any, **kwargs: Any) -> CallOutcome:
         """Call ``function`` and also return the arguments as the call left them."""
         reply = self._call(function, args, kwargs, echo_args=True)
         return CallOutcome(reply.get("result"), tuple(reply.get("args_after", ())),
-                       dict(reply.get("kwargs_after", {})), bool(reply.get("shares_storage")),
-                       str(reply.get("result_type", "")))
-
-    def _call_result(self, function: str, *args: Any, **kwargs: Any) -> Any:
-        return self._call(function, args, kwargs, echo_args=False).get("result")
+                           dict(reply.get("kwargs_after", {})), bool(reply.get("shares_storage")),
+                           str(reply.get("result_type", "")))
 
     # ------------------------------------------------------------------ plumbing
 
@@ -70,10 +95,29 @@ class SubmissionProxy:
             self._deadline = time.monotonic() + self._job_seconds
         return self._deadline - time.monotonic()
 
-    def _call(self, function: str, args: tuple, kwargs: dict, *, echo_args: bool) -> dict:
-        request = {"op": "call", "function": function, "args": list(args), "kwargs": kwargs,
-                   "disabled": list(self.disabled), "echo_args": echo_args, "seed": self.seed}
-        return self._interpret(function, self._send(function, request))
+    def _call(self, function: str, args: tuple, kwargs: dict, *, echo_args: bool,
+              kind: str = "value") -> dict:
+        returned = False
+        try:
+            self._refuse_banned(function)
+            request = {"op": "call", "function": function, "args": list(args),
+                       "kwargs": kwargs, "disabled": list(self.disabled),
+                       "echo_args": echo_args, "seed": self.seed}
+            reply = self._interpret(function, self._send(function, request))
+            returned = True
+            return reply
+        finally:
+            self.calls.append((function, kind, returned))
+
+    def _refuse_banned(self, function: str) -> None:
+        """The trusted decision on bans: read the source (never import it) before any call."""
+        if not self.disabled or not self._source:
+            return
+        if self._source_reader is None:
+            self._source_reader = SourceReader(self._source, self._module_file)
+        refusal = self._source_reader.refusal(function, self.disabled)
+        if refusal:
+            raise SubmissionProblem(refusal)
 
     def _send(self, function: str, request: dict) -> dict:
         """Deliver one call to the submission's job and return its raw reply."""
@@ -83,6 +127,8 @@ class SubmissionProxy:
             return job.request(request, time.monotonic() + seconds)
         except RunnerFailure as failure:
             self._drop_job()
+            if failure.sandbox:
+                raise SandboxFailure(failure.reason) from None
             if failure.timed_out:
                 raise SubmissionProblem(
                     f"{function} did not return within {seconds:.0f} s "
@@ -92,8 +138,10 @@ class SubmissionProxy:
     def _interpret(self, function: str, reply: dict) -> dict:
         hits = [h for h in reply.get("disabled_hit", []) if isinstance(h, str)]
         if hits:
+            known = [h for h in hits if h in self.disabled]
+            what = known[0] if known else "an API that is disabled here"
             raise SubmissionProblem(
-                f"{function} called {hits[0]}, which is disabled in this check: "
+                f"{function} called {what}, which is disabled in this check: "
                 f"compute it yourself (see the notes) instead of calling the built-in")
         if reply.get("ok") is True:
             return reply
@@ -104,10 +152,10 @@ class SubmissionProxy:
                 f"{self._module_file} has no function {function}; "
                 f"define it with the signature from the exercise file")
         if "unsendable" in reply:
-            kind = reply.get("result_type") or "value"
             raise SubmissionProblem(
-                f"{function} returned a {kind} that cannot be graded: return tensors, numbers, "
-                f"strings, lists, tuples or dicts as the exercise says")
+                f"{function} returned something that cannot be graded: return tensors, numbers, "
+                f"strings, lists, tuples or dicts as the exercise says",
+                f"it returned a {str(reply.get('result_type') or 'value')[:80]}")
         error = reply.get("error")
         if isinstance(error, dict):
             raise self._remote_error(function, error)
@@ -115,22 +163,23 @@ class SubmissionProxy:
 
     def _remote_error(self, function: str, error: dict) -> Exception:
         type_name = str(error.get("type", "Exception"))[:80]
+        builtin = str(error.get("builtin", "Exception"))[:80]
         message = str(error.get("message", ""))[:500]
         line = error.get("line") if type(error.get("line")) is int else 0
         at = f" at line {line} of {self._module_file}" if line else ""
         if type_name == "SystemExit":
-            return SubmissionProblem(f"{function} called {message}: it must return a value")
+            return SubmissionProblem(f"{function} called sys.exit(): it must return a value",
+                                     f"sys.exit's argument: {message}")
         if type_name == "NotImplementedError":
             return RemoteRaised.make(
                 "NotImplementedError", type_name,
-                f"{function} is not implemented yet (it raises NotImplementedError{at})")
-        feedback = f"{function} raised {type_name}{at}: {message}" if message else (
-            f"{function} raised {type_name}{at}")
-        return RemoteRaised.make(str(error.get("builtin", "Exception")), type_name, feedback)
+                f"{function} is not implemented yet (it raises NotImplementedError{at})", message)
+        shown = safe_type_name(type_name, builtin)
+        return RemoteRaised.make(builtin, type_name, f"{function} raised {shown}{at}", message)
 
     def _ensure_job(self) -> RunnerJob:
         if self._load_problem is not None:
-            raise SubmissionProblem(self._load_problem)
+            raise SubmissionProblem(self._load_problem, self._load_details)
         if self._remaining() <= 0:
             raise SubmissionProblem(
                 f"the time limit for grading this submission ({self._job_seconds:.0f} s) "
@@ -141,7 +190,7 @@ class SubmissionProxy:
         try:
             job = self._host.spawn(self._limits)
         except RunnerFailure as failure:
-            raise SubmissionProblem(f"the grading runner could not start: {failure.reason}") from None
+            raise SandboxFailure(f"the grading runner could not start: {failure.reason}") from None
         load = {"op": "load", "module": self._module_file.removesuffix(".py"),
                 "filename": self._module_file, "source": self._source,
                 "files": self._helper_files}
@@ -150,14 +199,17 @@ class SubmissionProxy:
         except RunnerFailure as failure:
             self._job = job
             self._drop_job()
+            if failure.sandbox:
+                raise SandboxFailure(failure.reason) from None
             reason = ("did not finish importing within the time limit"
                       if failure.timed_out else failure.reason)
             self._load_problem = f"{self._module_file} could not be imported: {reason}"
             raise SubmissionProblem(self._load_problem) from None
         if reply.get("ok") is not True:
             job.close()
-            self._load_problem = describe_load_error(self._module_file, reply.get("load_error"))
-            raise SubmissionProblem(self._load_problem)
+            self._load_problem, self._load_details = describe_load_error(
+                self._module_file, reply.get("load_error"))
+            raise SubmissionProblem(self._load_problem, self._load_details)
         self._job = job
         return job
 
@@ -172,6 +224,11 @@ class SubmissionProxy:
         """Why the submission could not be imported ('' when it could, or was never tried)."""
         return self._load_problem or ""
 
+    @property
+    def load_details(self) -> str:
+        """The submission's own words about ``load_problem`` (instructors, public checks)."""
+        return self._load_details
+
     def printed(self) -> str:
         """Everything the submission printed so far (capped per job)."""
         current = [self._job.printed()] if self._job is not None else []
@@ -181,22 +238,25 @@ class SubmissionProxy:
         self._drop_job()
 
 
-def describe_load_error(module_file: str, error: Any) -> str:
-    """One line for a submission that could not be imported."""
+def describe_load_error(module_file: str, error: Any) -> tuple[str, str]:
+    """(one safe line, the submission's own message) for a module that could not be imported.
+
+    A syntax error is shown whole: the compiler's message and the student's own line.
+    """
     if not isinstance(error, dict):
-        return f"{module_file} could not be imported"
+        return f"{module_file} could not be imported", ""
     kind = error.get("kind")
     line = error.get("line") if type(error.get("line")) is int else 0
     message = str(error.get("message", ""))[:300]
+    where = f" at line {line}" if line else ""
     if kind == "syntax":
         text = str(error.get("text", ""))[:120]
-        where = f" at line {line}" if line else ""
         shown = f": {text}" if text else ""
-        return f"{module_file} has a syntax error{where} ({message}){shown}"
+        return f"{module_file} has a syntax error{where} ({message}){shown}", ""
     if kind == "exit":
-        return f"{module_file} called sys.exit() while being imported; remove it"
+        return f"{module_file} called sys.exit() while being imported; remove it", ""
     if kind == "exception":
-        where = f" at line {line}" if line else ""
-        return (f"importing {module_file} raised {str(error.get('type', 'an error'))[:80]}"
-                f"{where}: {message}")
-    return f"{module_file} could not be imported"
+        shown = safe_type_name(error.get("type", "Exception"), error.get("builtin", "Exception"))
+        return (f"importing {module_file} raised {shown}{where}",
+                f"its message: {message}" if message else "")
+    return f"{module_file} could not be imported", ""

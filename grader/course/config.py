@@ -18,6 +18,7 @@ from typing import Any
 from grader.course.errors import UserError
 
 COURSE_FILE = "course.toml"
+SECRET_FILE = ".grader-secret"
 EXERCISES_DIR = "exercises"
 SOLUTIONS_DIR = "solutions"
 HIDDEN_DIR = Path("tests") / "hidden"
@@ -75,7 +76,6 @@ class Course:
     root: Path
     id: str
     name: str
-    seed: int
     limits: Limits
     lessons: tuple[Lesson, ...]
     late: LatePolicy = LatePolicy()
@@ -83,6 +83,11 @@ class Course:
     @property
     def config_path(self) -> Path:
         return self.root / COURSE_FILE
+
+    @property
+    def secret_path(self) -> Path:
+        """The grading secret (see grader.course.secret): never shipped, never committed."""
+        return self.root / SECRET_FILE
 
     def lesson(self, lesson_id: str) -> Lesson:
         for lesson in self.lessons:
@@ -182,12 +187,15 @@ def parse_course(config_path: Path) -> Course:
     name = reader.value(course_table, "[course]", "name", _text, 'name = "PyTorch fundamentals"')
 
     grading = reader.table(data, "grading") if "grading" in data else {}
+    if "seed" in grading:
+        raise reader.fail("[grading]", "'seed' is no longer read here: course.toml ships to "
+                                       "students. Delete it; hidden inputs now come from the "
+                                       "grading secret in .grader-secret (made on first use)")
     reader.keys(grading, "[grading]", set(GRADING_DEFAULTS))
     values = {
         key: reader.value(grading, "[grading]", key, check, example, default=default)
         for key, (check, example, default) in GRADING_DEFAULTS.items()
     }
-    seed = values.pop("seed")
     limits = Limits(**values)
 
     late_table = reader.table(data, "late") if "late" in data else {}
@@ -232,8 +240,7 @@ def parse_course(config_path: Path) -> Course:
                 f"give every lesson its own id"
             )
         lessons.append(lesson)
-    return Course(config_path.parent.resolve(), course_id, name, seed, limits, tuple(lessons),
-                  late)
+    return Course(config_path.parent.resolve(), course_id, name, limits, tuple(lessons), late)
 
 
 class _Reader:
@@ -310,12 +317,6 @@ def _positive_int(value: Any) -> int:
     return value
 
 
-def _whole(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError("must be a whole number")
-    return value
-
-
 def _datetime(value: Any) -> dt.datetime:
     if not isinstance(value, dt.datetime) or value.tzinfo is None:
         raise TypeError("must be a date and time with a time zone")
@@ -339,7 +340,6 @@ def _module_names(value: Any) -> list[str]:
 
 
 GRADING_DEFAULTS: dict[str, tuple[Callable[[Any], Any], str, Any]] = {
-    "seed": (_whole, "seed = 2026", 2026),
     "job_seconds": (_positive, "job_seconds = 60", 60.0),
     "call_seconds": (_positive, "call_seconds = 15", 15.0),
     "memory_mb": (_positive_int, "memory_mb = 2048", 2048),

@@ -1,17 +1,24 @@
-"""Grading results as small frozen dataclasses, and the pure functions that score them."""
+"""Grading results as small frozen dataclasses, and the pure functions that score them.
+
+A check's ``feedback`` is always safe to show the student: the check's own words, never
+anything the submission controls. ``details`` (expected vs got, the submission's exception
+message) is shown with public checks only; for hidden tests it stays with the instructor.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 VISIBLE = "visible"
 HIDDEN = "after_published"
+SANDBOX_FAILURE = "sandbox failure"  # a LessonResult.status: not graded, not the student's doing
 
 
 @dataclass(frozen=True)
 class TestResult:
-    """One check of one submission. ``feedback`` is always safe to show the student."""
+    """One check (one parametrized case) of one submission."""
 
     __test__ = False  # not a pytest test class
 
@@ -21,6 +28,7 @@ class TestResult:
     passed: bool
     feedback: str = ""
     visibility: str = HIDDEN
+    details: str = ""  # expected vs got and the like: public checks and instructors only
 
     @property
     def score(self) -> float:
@@ -29,6 +37,20 @@ class TestResult:
     @property
     def public(self) -> bool:
         return self.visibility == VISIBLE
+
+    @property
+    def check(self) -> str:
+        """The test function's name without its parameters: the same for all its cases."""
+        return self.name.split("[", 1)[0]
+
+    def student_text(self) -> str:
+        """What the student may read about this check: ``details`` only for public checks."""
+        if self.public and self.details:
+            return f"{self.feedback}\n{self.details}" if self.feedback else self.details
+        return self.feedback
+
+    def instructor_text(self) -> str:
+        return "\n".join(part for part in (self.feedback, self.details) if part)
 
 
 @dataclass(frozen=True)
@@ -40,8 +62,10 @@ class LessonResult:
     tests: tuple[TestResult, ...]
     execution_time: float = 0.0
     problem: str = ""  # why the submission could not be run at all, if it could not
-    printed: str = ""  # what the submission printed (capped), never mixed into verdicts
+    printed: str = ""  # what the submission printed (capped): instructors only
     notes: tuple[str, ...] = field(default=())
+    problem_details: str = ""  # the submission's own words about ``problem``: instructors only
+    status: str = ""  # why it scored what it did, for the gradebook (see STATUSES)
 
     @property
     def score(self) -> float:
@@ -64,6 +88,49 @@ class LessonResult:
         return cls(**{**data, "tests": tests, "notes": tuple(data.get("notes", ()))})
 
 
+@dataclass(frozen=True)
+class FoldedCheck:
+    """A check with its parametrized cases folded: one line for the student."""
+
+    check: str
+    description: str
+    failed: int
+    total: int
+    feedback: tuple[str, ...]  # distinct messages, most frequent first
+    public: bool
+
+    def line(self) -> str:
+        """``description: in 6 of 8 cases: the factor 2 … is missing``."""
+        where = f"in {self.failed} of {self.total} cases: " if self.total > 1 else ""
+        messages = "; ".join(self.feedback) if self.feedback else "failed"
+        return f"{self.description.rstrip('.')}: {where}{messages}"
+
+
+def fold_failures(tests: Sequence[TestResult], *, student: bool = True) -> list[FoldedCheck]:
+    """Failing checks, one entry per test function in the order they first fail.
+
+    ``student``: public checks carry their details (expected vs got), hidden ones only their
+    feedback; with ``student=False`` every message is complete (the instructor's view).
+    """
+    cases: dict[str, list[TestResult]] = {}
+    for test in tests:
+        cases.setdefault(test.check, []).append(test)
+    folded = []
+    for check, group in cases.items():
+        failing = [t for t in group if not t.passed]
+        if not failing:
+            continue
+        counts: dict[str, int] = {}
+        for test in failing:
+            text = test.student_text() if student else test.instructor_text()
+            first = text.split("\n")[0] if not test.public or not student else text
+            counts[first] = counts.get(first, 0) + 1
+        messages = tuple(sorted(counts, key=lambda m: -counts[m]))
+        folded.append(FoldedCheck(check, group[0].description, len(failing), len(group),
+                                  messages, group[0].public))
+    return folded
+
+
 def format_points(x: float) -> str:
     """Points as people write them: 10, 7.5, 8.33 (at most two decimals, no trailing zeros)."""
     return f"{x:.2f}".rstrip("0").rstrip(".") or "0"
@@ -75,11 +142,22 @@ def split_points(points: float, cases: int) -> float:
 
 
 def failing_functions(result: LessonResult, functions: tuple[str, ...]) -> list[str]:
-    """The lesson functions named by failing checks, in the order the checks failed."""
+    """The lesson functions whose checks fail, in the order the checks failed.
+
+    A check belongs to a function when its feedback starts with the function's name followed
+    by something that cannot continue a name (so ``mse`` is not ``mse_grad``), or when its
+    test is named ``test_<function>`` followed by ``_`` or the end.
+    """
+    import re
+
     found: list[str] = []
+    longest_first = sorted(functions, key=len, reverse=True)
     for test in result.failed:
-        for function in functions:
-            named = test.feedback.startswith(function) or f"test_{function}" in test.name
-            if named and function not in found:
-                found.append(function)
+        for function in longest_first:
+            named = re.match(rf"{re.escape(function)}(?![A-Za-z0-9_])", test.feedback) or re.match(
+                rf"test_{re.escape(function)}(_|$|\[)", test.check.split("::")[-1])
+            if named:
+                if function not in found:
+                    found.append(function)
+                break
     return found

@@ -20,6 +20,7 @@ from grader.course.classfolder import MAX_SUBMISSION_BYTES, METADATA, STUDENT_ID
 from grader.course.config import Course, CourseError, Lesson
 from grader.course.files import sha256
 from grader.course.results import LessonResult
+from grader.course.secret import grading_secret
 from grader.engine.gradebook import Gradebook
 from grader.sandbox.plan import SandboxRefused
 
@@ -86,7 +87,8 @@ def discover(course: Course, root: Path, lessons: Sequence[Lesson],
 
 def suite_digest(course: Course, lesson: Lesson) -> str:
     """Everything a lesson's grade depends on besides the submission, as one hash."""
-    parts = [f"grader {__version__}", f"seed {course.seed}", repr(course.limits)]
+    secret_digest = sha256(b"grading secret " + grading_secret(course))
+    parts = [f"grader {__version__}", f"secret {secret_digest}", repr(course.limits)]
     paths = [course.public_checks_path(lesson), *course.helper_paths(lesson)]
     hidden = course.hidden_suite_dir(lesson)
     paths += sorted(p for p in hidden.rglob("*") if p.is_file() and "__pycache__" not in p.parts)

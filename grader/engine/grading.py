@@ -17,6 +17,7 @@ from pathlib import Path
 from grader.course.config import Course, Lesson, runner_preload
 from grader.course.errors import UserError
 from grader.course.results import LessonResult
+from grader.course.secret import grading_secret
 from grader.sandbox.host import JobLimits, RunnerHost
 
 PYTEST_INI = Path(__file__).resolve().parent.parent / "checker" / "pytest.ini"
@@ -153,7 +154,9 @@ def run_session(course: Course, lesson: Lesson, proxies: Sequence, labels: Seque
 
     session = GradingSession(
         proxies=proxies, labels=labels, course=course, lesson_id=lesson.id,
-        public_paths=[course.public_checks_path(lesson)], seed=course.seed,
+        public_paths=[course.public_checks_path(lesson)],
+        secret=grading_secret(course) if any(p != course.public_checks_path(lesson)
+                                             for p in paths) else None,
     )
     args = [
         *map(str, paths), "-c", str(PYTEST_INI), "--rootdir", str(course.root),

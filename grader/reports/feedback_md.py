@@ -4,7 +4,7 @@ mistakes, and hints. Only feedback the checks marked safe: never hidden inputs o
 from __future__ import annotations
 
 from grader.course.config import Course
-from grader.course.results import failing_functions, format_points
+from grader.course.results import failing_functions, fold_failures, format_points
 from grader.reports.standings import StudentRow
 
 
@@ -37,12 +37,8 @@ def student_feedback(course: Course, row: StudentRow, hints: dict) -> str:
         lines.append(f"{passed} of {len(result.tests)} checks passed.")
         if failed and not result.problem:
             lines += ["", "Checks that failed:"]
-            seen = set()
-            for test in failed:
-                message = f"- {test.description.rstrip('.')}: {test.feedback}".replace("\n", " ")
-                if message not in seen:
-                    seen.add(message)
-                    lines.append(message)
+            for check in fold_failures(result.tests):
+                lines.append(f"- {check.line()}".replace("\n", " "))
         wanted = failing_functions(result, course.stub_functions(lesson))
         lesson_hints = hints.get(lesson.id, {})
         tips = [(f, lesson_hints[f][0]) for f in wanted if lesson_hints.get(f)]

@@ -22,7 +22,7 @@ def results_json(result: LessonResult) -> dict[str, Any]:
                 "max_score": round(test.max_score, 6),
                 "status": "passed" if test.passed else "failed",
                 "output": test.description if test.passed else (
-                    f"{test.description.rstrip('.')}: {test.feedback}"),
+                    f"{test.description.rstrip('.')}: {test.student_text()}"),
                 "visibility": test.visibility,
             }
             for test in result.tests

@@ -13,13 +13,18 @@ def summary_line(result: LessonResult) -> str:
     return line + (" [UNSAFE: no proven sandbox]" if result.notes else "")
 
 
-def lesson_report(result: LessonResult) -> str:
+def lesson_report(result: LessonResult, *, details: bool = False) -> str:
+    """One line per check; failures explained as a student may read them, or (``details``)
+    with everything the instructor may see, hidden inputs included."""
     lines = [*result.notes, summary_line(result)]
+    if details and result.problem_details:
+        lines.append(f"  ({result.problem_details})")
     for test in result.tests:
         mark = "✓" if test.passed else "✗"
         lines.append(f"  {mark} {test.description}  [{format_points(test.score)}/{format_points(test.max_score)}]")
-        if not test.passed and test.feedback and test.feedback != result.problem:
-            lines.extend(f"      {part}" for part in test.feedback.splitlines())
+        text = test.instructor_text() if details else test.student_text()
+        if not test.passed and text and text != result.problem:
+            lines.extend(f"      {part}" for part in text.splitlines())
     return "\n".join(lines)
 
 
@@ -29,8 +34,10 @@ def check_report(result: LessonResult, lesson, progress: str, failing: list[str]
     total = len(result.tests)
     passed = total - len(result.failed)
     if result.problem:
-        lines += [f"✗ {result.problem}", "", f"0/{total} public checks could run.",
-                  f"Progress: {progress}"]
+        lines += [f"✗ {result.problem}"]
+        if result.problem_details:
+            lines += [f"    {result.problem_details}"]
+        lines += ["", f"0/{total} public checks could run.", f"Progress: {progress}"]
         return "\n".join(lines)
     if not result.failed:
         lines += [f"✓ {passed}/{total} public checks passed — hidden tests run at grading.",
@@ -38,7 +45,7 @@ def check_report(result: LessonResult, lesson, progress: str, failing: list[str]
         return "\n".join(lines)
     first = result.failed[0]
     lines.append(f"✗ {first.description}")
-    lines.extend(f"    {part}" for part in first.feedback.splitlines())
+    lines.extend(f"    {part}" for part in first.student_text().splitlines())
     lines.append("")
     summary = f"{passed}/{total} public checks passed"
     if failing[1:]:

@@ -46,6 +46,25 @@ SPELLINGS: dict[str, tuple[str, ...]] = {
 GROUPS: dict[str, tuple[str, ...]] = {
     "autograd": ("torch.autograd.grad", "torch.autograd.backward"),
 }
+# Any function with one of these names (leading and trailing "_" ignored) is blocked with its
+# group, however it was reached: private aliases (torch._softmax), the same computation under
+# another module (torch.special.expit) or a derivative kernel (sigmoid_backward).
+NAMED: dict[str, frozenset[str]] = {
+    "torch.autograd.grad": frozenset({"grad", "backward", "vjp", "jvp", "jacrev", "jacfwd",
+                                      "hessian", "jacobian", "make_dual", "unpack_dual"}),
+    "torch.autograd.backward": frozenset({"backward"}),
+    "Tensor.backward": frozenset({"backward"}),
+    "torch.sigmoid": frozenset({"sigmoid", "expit", "log_expit", "logsigmoid", "log_sigmoid",
+                                "silu", "glu", "softplus", "hardsigmoid",
+                                "binary_cross_entropy_with_logits"}),
+    "torch.tanh": frozenset({"tanh"}),
+    "torch.softmax": frozenset({"softmax", "softmin", "gumbel_softmax"}),
+    "torch.log_softmax": frozenset({"log_softmax"}),
+    "torch.logsumexp": frozenset({"logsumexp"}),
+    "torch.nn.functional.cross_entropy": frozenset({"cross_entropy", "cross_entropy_loss"}),
+    "torch.nn.functional.nll_loss": frozenset({"nll_loss", "nll_loss_nd", "nll_loss2d"}),
+}
+SUFFIXED = {"torch.autograd.grad": "_backward"}  # derivative kernels: sigmoid_backward, …
 
 
 class DisabledAPIError(RuntimeError):
@@ -81,13 +100,22 @@ def _message(name: str) -> str:
 
 
 class _BlockFunctions(TorchFunctionMode):
-    def __init__(self, blocked: dict[object, str], hits: list[str]) -> None:
+    def __init__(self, blocked: dict[object, str], names: dict[str, str],
+                 suffixes: dict[str, str], hits: list[str]) -> None:
         super().__init__()
         self.blocked = blocked
+        self.names = names
+        self.suffixes = suffixes
         self.hits = hits
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         name = self.blocked.get(func)
+        if name is None:
+            bare = str(getattr(func, "__name__", "")).strip("_")
+            name = self.names.get(bare)
+            if name is None:
+                name = next((group for suffix, group in self.suffixes.items()
+                             if bare.endswith(suffix)), None)
         if name is not None:
             self.hits.append(name)
             raise DisabledAPIError(_message(name))
@@ -102,7 +130,10 @@ def disabled(names: list[str], hits: list[str]) -> Iterator[None]:
         return
     blocked_functions: dict[object, str] = {}
     blocked_classes: list[tuple[type, str]] = []
-    for name, objs in _expand(names).items():
+    expanded = _expand(names)
+    blocked_names = {bare: group for group in expanded for bare in NAMED.get(group, ())}
+    suffixes = {SUFFIXED[group]: group for group in expanded if group in SUFFIXED}
+    for name, objs in expanded.items():
         for obj in objs:
             if isinstance(obj, type):
                 blocked_classes.append((obj, name))
@@ -112,7 +143,7 @@ def disabled(names: list[str], hits: list[str]) -> Iterator[None]:
     for cls, name in blocked_classes:
         cls.__init__ = _blocked_init(name, hits)
     try:
-        with _BlockFunctions(blocked_functions, hits):
+        with _BlockFunctions(blocked_functions, blocked_names, suffixes, hits):
             yield
     finally:
         for cls, init in saved:

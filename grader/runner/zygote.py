@@ -15,11 +15,13 @@ import importlib
 import json
 import os
 import resource
+import select
 import shutil
 import signal
 import socket
 import sys
 import tempfile
+import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
@@ -30,6 +32,7 @@ from grader import wire  # noqa: E402
 from grader.runner import guards, harden, serve  # noqa: E402
 
 PR_SET_PDEATHSIG = 1
+SANDBOX_FAILED = 86  # a job whose configured layers did not all apply
 MAX_PACKET = 65536
 
 
@@ -65,7 +68,7 @@ class Zygote:
                     os.close(fd)
                 self.send({"error": "malformed request"})
             elif message.get("op") == "spawn" and len(fds) == 3:
-                self.send({"pid": self.spawn(fds, message)})
+                self.send(self.spawn(fds, message))
             elif message.get("op") == "kill":
                 for fd in fds:
                     os.close(fd)
@@ -77,17 +80,25 @@ class Zygote:
         for pid in list(self.children):
             self.kill(pid)
 
-    def spawn(self, fds: list[int], limits: dict) -> int:
+    def spawn(self, fds: list[int], limits: dict) -> dict:
+        """Fork a job; answer only once it has confined itself (or failed to)."""
         workdir = tempfile.mkdtemp(prefix="job-", dir=self.config.get("jobs_dir") or None)
+        status_r, status_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            self.child(fds, limits, workdir)
+            os.close(status_r)
+            self.child(fds, limits, workdir, status_w)
+        os.close(status_w)
         for fd in fds:
             os.close(fd)
         self.children[pid] = workdir
-        return pid
+        status = read_status(status_r)
+        if status.get("confined") is not True:
+            self.kill(pid)
+            return {"pid": pid, "sandbox_failed": str(status.get("failed") or "no report")[:200]}
+        return {"pid": pid, "layers": status.get("layers", {})}
 
-    def child(self, fds: list[int], limits: dict, workdir: str) -> None:
+    def child(self, fds: list[int], limits: dict, workdir: str, status_fd: int) -> None:
         code = 1
         try:
             request_fd, reply_fd, output_fd = fds
@@ -103,7 +114,19 @@ class Zygote:
             os.environ["TMPDIR"] = workdir
             tempfile.tempdir = workdir
             torch.set_num_threads(1)
-            confine(self.config, workdir)
+            layers = confine(self.config, workdir)
+            failed = [name for name, applied in layers.items() if not applied]
+            # Reported before any submission code runs, on a pipe closed right after: what
+            # the zygote hears here cannot come from the submission.
+            report_status(status_fd, {"confined": not failed, "layers": layers,
+                                      "failed": ", ".join(failed)})
+            if failed:
+                code = SANDBOX_FAILED
+                return
+            # The submission cannot look the runner's own modules up by name (the serving
+            # loop keeps the references it needs); the checker refuses code that would try.
+            for loaded in [m for m in sys.modules if m == "grader" or m.startswith("grader.")]:
+                del sys.modules[loaded]
             serve.serve(request_fd, reply_fd, workdir)
             code = 0
         finally:
@@ -161,13 +184,47 @@ def set_limits(limits: dict) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def confine(config: dict, workdir: str) -> None:
-    """The job's own kernel limits, set before any submission code runs."""
-    harden.no_new_privs()
+def confine(config: dict, workdir: str) -> dict[str, bool]:
+    """The job's own kernel limits, set before any submission code runs.
+
+    Returns each configured layer and whether it applied; the job dies if any did not.
+    """
+    layers = {"no_new_privs": harden.no_new_privs()}
     if config.get("landlock"):
-        harden.landlock(config.get("read_only", []), [*config.get("read_write", []), workdir])
+        layers["landlock"] = harden.landlock(config.get("read_only", []),
+                                             [*config.get("read_write", []), workdir])
     if config.get("seccomp"):
-        harden.seccomp()
+        layers["seccomp"] = harden.seccomp()
+    return layers
+
+
+def report_status(fd: int, status: dict) -> None:
+    try:
+        os.write(fd, json.dumps(status).encode()[:4096])
+    finally:
+        os.close(fd)
+
+
+def read_status(fd: int, seconds: float = 10.0) -> dict:
+    """The child's confinement report (one small JSON write, then EOF)."""
+    data = b""
+    deadline = time.monotonic() + seconds
+    try:
+        while len(data) <= 4096:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(fd)
+    try:
+        status = json.loads(data.decode())
+    except ValueError:
+        return {}
+    return status if isinstance(status, dict) else {}
 
 
 def main() -> None:

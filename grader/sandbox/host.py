@@ -26,10 +26,11 @@ CONTROL_SECONDS = 10.0
 class RunnerFailure(Exception):
     """The runner did not answer as it should: it exited, hung, or sent a malformed frame."""
 
-    def __init__(self, reason: str, *, timed_out: bool = False) -> None:
+    def __init__(self, reason: str, *, timed_out: bool = False, sandbox: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.timed_out = timed_out
+        self.sandbox = sandbox  # a sandbox layer failed to apply: not the submission's doing
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class JobLimits:
 
     memory_bytes: int
     output_bytes: int
-    max_reply_bytes: int = wire.DEFAULT_MAX_BODY_BYTES
+    max_reply_bytes: int = 16 * 1024 * 1024  # far above any honest answer (models included)
     file_bytes: int = 64 * 1024 * 1024
     cpu_seconds: int = 0
 
@@ -152,7 +153,11 @@ class RunnerHost:
             for attempt in range(2):
                 try:
                     return self._spawn(limits)
-                except (RunnerFailure, wire.WireError, OSError):
+                except RunnerFailure as failure:
+                    if attempt or failure.sandbox:
+                        raise
+                    self.restart()
+                except (wire.WireError, OSError):
                     if attempt:
                         raise
                     self.restart()
@@ -179,7 +184,16 @@ class RunnerHost:
         pid = reply.get("pid")
         if type(pid) is not int:
             raise RunnerFailure("the grading runner could not start a job")
-        return RunnerJob(self, pid, request_w, reply_r, output_r, limits)
+        if "sandbox_failed" in reply:
+            for fd in (request_w, reply_r, output_r):
+                os.close(fd)
+            raise RunnerFailure(f"a sandbox layer did not apply to the job "
+                                f"({str(reply['sandbox_failed'])[:200]}); the submission did "
+                                f"not run", sandbox=True)
+        job = RunnerJob(self, pid, request_w, reply_r, output_r, limits)
+        layers = reply.get("layers")
+        job.layers = {str(k): bool(v) for k, v in layers.items()} if isinstance(layers, dict) else {}
+        return job
 
     def end_job(self, pid: int) -> dict:
         """Kill a job's whole process group; say how it ended."""
@@ -234,6 +248,7 @@ class RunnerJob:
         self.output = bytearray()
         self.output_dropped = 0
         self.ended: dict | None = None
+        self.layers: dict[str, bool] = {}  # what the job reported it applied to itself
 
     def request(self, message: dict, deadline: float) -> Any:
         """Send one request and wait for its reply until ``deadline`` (monotonic seconds)."""
@@ -271,7 +286,7 @@ class RunnerJob:
             hint = " (out of memory or CPU time?)" if name in ("SIGKILL", "SIGXCPU", "SIGSEGV") else ""
             return f"{prefix}: killed by {name}{hint}"
         if "exit_code" in ended:
-            return f"{prefix} with exit code {ended['exit_code']} (sys.exit, os._exit or a crash)"
+            return f"{prefix} (sys.exit, os._exit or a crash)"
         return prefix
 
     def close(self) -> dict:

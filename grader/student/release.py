@@ -4,7 +4,7 @@ Layout of the release folder::
 
     README.md, pyproject.toml
     grader/                      the package (engine, checker, runner, both command lines)
-    grader/_course/course.toml   the public course file (no grading seed)
+    grader/_course/course.toml   the public course file
     grader/_course/hints.toml
     grader/_course/exercises/    stubs, public checks, notes, helper files
 
@@ -92,7 +92,7 @@ def _write(course: Course, root: Path) -> None:
 
 
 def public_course_toml(course: Course) -> str:
-    """course.toml without what students must not have (the hidden inputs' seed)."""
+    """course.toml as students need it: the course, its limits, lessons and late policy."""
     limits = course.limits
     lines = [
         "# The course, as released to students.", "",
@@ -173,9 +173,12 @@ def find_leaks(course: Course, release: Path) -> list[Leak]:
                 private_windows.setdefault(window, f"{origin}:{number}")
         for body, number in _bodies(data).items():
             private_bodies.setdefault(body, f"a function body in {origin}:{number}")
+    secret = course.secret_path.read_bytes().strip() if course.secret_path.is_file() else b""
     leaks = []
     for path in sorted(p for p in release.rglob("*") if p.is_file()):
         shown = str(path.relative_to(release))
+        if secret and secret in path.read_bytes():
+            leaks.append(Leak(shown, 0, "the grading secret"))
         if path.suffix == ".py":
             for body, number in _bodies(path.read_bytes()).items():
                 if body in private_bodies:
