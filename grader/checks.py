@@ -24,7 +24,7 @@ from grader.wire import FunctionSource, ObjectSpec
 __all__ = [
     "Mistake", "ratio_mistakes", "oracle", "expect_close", "expect_tensor", "expect_tuple", "expect_raises", "expect_untouched",
     "expect_contract", "source_fn", "helper_object", "built_by", "generator", "tolerances", "short",
-    "Mismatch", "RemoteRaised", "close", "exercise_file",
+    "Mismatch", "RemoteRaised", "close", "exercise_file", "expect_exact",
 ]
 
 TOLERANCES = {torch.float64: (1e-7, 1e-9), torch.float32: (1e-4, 1e-5)}
@@ -209,6 +209,36 @@ def expect_close(
     reason = diagnose.explain(got, expected, mistakes, rtol=rtol, atol=atol, nonfinite=nonfinite)
     feedback = f"{what}: {reason}" if reason else f"{what} does not match the expected value"
     raise Mismatch(feedback, f"expected {short(expected)}\n     got {short(got)}")
+
+
+FINITE_DIFFERENCE = (
+    "it agrees with the derivative only to about {order}: that is a numerical approximation "
+    "(a finite difference of the function), not the derivative; derive the formula instead "
+    "(see the notes)")
+
+
+def expect_exact(
+    got: Any,
+    expected: torch.Tensor,
+    *,
+    what: str,
+    mistakes: Iterable[Mistake] | Callable[[], Iterable[Mistake]] = (),
+) -> None:
+    """A derivative in float64 to ~1e-12: an analytic formula, not a finite difference.
+
+    Use moderate inputs (|x| up to about 3) where every analytic form agrees to 1e-14. Wrong
+    answers are diagnosed as by ``expect_close``; an answer right only to ~1e-9 is named as a
+    finite difference.
+    """
+    expected = torch.as_tensor(expected, dtype=torch.float64)
+    expect_close(got, expected, what=what, mistakes=mistakes)
+    if diagnose.close(got, expected, 1e-11, 1e-13):
+        return
+    error = float((got.to(torch.float64) - expected).abs().max())
+    scale = max(float(expected.abs().max()), 1e-300)
+    order = f"1e{int(torch.floor(torch.log10(torch.tensor(error / scale))).item()):d}"
+    raise Mismatch(f"{what}: {FINITE_DIFFERENCE.format(order=order)}",
+                   f"expected {short(expected)}\n     got {short(got)}")
 
 
 def expect_raises(

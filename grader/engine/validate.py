@@ -1,5 +1,6 @@
-"""Prove the hidden suites right: the reference gets full marks, the stub zero, every catalogued
-mistake loses points (and most are named), every alternative correct style gets full marks.
+"""Prove the hidden suites right: the reference gets full marks; the stub and modules that
+raise for everything score zero; every catalogued mistake loses points, fails a public check
+and (nearly always) is named; every alternative correct style gets full marks.
 
 The catalog lives in ``tests/catalog/<lesson>/``: complete modules whose docstring starts with
 ``mistake: <what is wrong>`` and a line ``named: <phrase the feedback must contain>``, or with
@@ -17,7 +18,9 @@ from grader.course.config import Course, CourseError, Lesson, runner_preload
 from grader.course.results import LessonResult
 from grader.engine.grading import Submission
 
-NAMED_SHARE_REQUIRED = 0.8
+NAMED_SHARE_REQUIRED = 0.9
+MIN_MISTAKES = 10
+RAISING = ("ValueError", "TypeError")  # modules whose every function raises this
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,11 @@ class MistakeVerdict:
         phrase = self.entry.named.lower()
         return bool(phrase) and any(phrase in t.feedback.lower() for t in self.result.failed)
 
+    @property
+    def seen_in_public(self) -> bool:
+        """A student who ran the public checks would have seen this mistake fail."""
+        return any(t.public for t in self.result.failed)
+
 
 @dataclass
 class LessonValidation:
@@ -51,6 +59,7 @@ class LessonValidation:
     mistakes: list[MistakeVerdict] = field(default_factory=list)
     correct: list[tuple[CatalogEntry, LessonResult]] = field(default_factory=list)
     public_not_subset: list[str] = field(default_factory=list)
+    raising: list[LessonResult] = field(default_factory=list)
 
     @property
     def caught(self) -> int:
@@ -70,12 +79,21 @@ class LessonValidation:
         if self.stub.score != 0:
             passed = ", ".join(t.name for t in self.stub.tests if t.passed)[:300]
             found.append(f"the stub scores {self.stub.score:g} (passes: {passed})")
+        for result in self.raising:
+            if result.score != 0:
+                passed = ", ".join(t.name for t in result.tests if t.passed)[:300]
+                found.append(f"a module that only raises ({result.submission}) scores "
+                             f"{result.score:g} (passes: {passed})")
         for verdict in self.mistakes:
             if not verdict.caught:
                 found.append(f"mistake not caught: {verdict.entry.path.name} "
                              f"({verdict.entry.description})")
-        if len(self.mistakes) < 10:
-            found.append(f"only {len(self.mistakes)} catalogued mistakes; at least 10 are needed")
+            elif not verdict.seen_in_public:
+                found.append(f"mistake caught only by hidden tests: {verdict.entry.path.name} "
+                             f"({verdict.entry.description}); add a public check that shows it")
+        if len(self.mistakes) < MIN_MISTAKES:
+            found.append(f"only {len(self.mistakes)} catalogued mistakes; at least "
+                         f"{MIN_MISTAKES} are needed")
         if self.mistakes and self.named < NAMED_SHARE_REQUIRED * len(self.mistakes):
             found.append(f"only {self.named}/{len(self.mistakes)} mistakes are named in the "
                          f"feedback; at least {NAMED_SHARE_REQUIRED:.0%} must be")
@@ -112,14 +130,19 @@ def validate_lesson(
 ) -> LessonValidation:
     """Grade reference, stub and the whole catalog in one session and judge the suites."""
     catalog = read_catalog(course.catalog_dir(lesson))
+    stub = Submission.from_path(lesson, course.stub_path(lesson), "stub")
+    raising = [Submission(f"raises {name}", raising_module(stub.source, name))
+               for name in RAISING]
     submissions = [
         Submission.from_path(lesson, course.solution_path(lesson), "reference"),
-        Submission.from_path(lesson, course.stub_path(lesson), "stub"),
+        stub,
+        *raising,
         *(Submission.from_path(lesson, entry.path, entry.path.name) for entry in catalog),
     ]
     results = grade(lesson, submissions)
-    validation = LessonValidation(lesson, results[0], results[1])
-    for entry, result in zip(catalog, results[2:], strict=True):
+    validation = LessonValidation(lesson, results[0], results[1],
+                                  raising=results[2 : 2 + len(raising)])
+    for entry, result in zip(catalog, results[2 + len(raising):], strict=True):
         if entry.kind == "mistake":
             validation.mistakes.append(MistakeVerdict(entry, result))
         else:
@@ -146,6 +169,21 @@ def validate_course(course: Course, lessons: Sequence[Lesson], *, unsafe: bool =
                 course, lesson,
                 lambda lesson, subs: grade(course, lesson, subs, host=host, unsafe=unsafe)))
     return validations
+
+
+def raising_module(stub: bytes, error: str) -> bytes:
+    """The stub with every public function's body (after its docstring) replaced by
+    ``raise <error>(...)``: a submission that implements nothing but raising."""
+    tree = ast.parse(stub)
+    lines = stub.decode("utf-8").splitlines(keepends=True)
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
+    for node in sorted(functions, key=lambda n: -n.lineno):
+        first = node.body[0]
+        docstring = (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                     and isinstance(first.value.value, str))
+        start = first.end_lineno if docstring else first.lineno - 1
+        lines[start:node.end_lineno] = [f"{' ' * first.col_offset}raise {error}('not computed')\n"]
+    return "".join(lines).encode()
 
 
 def table(validations: Sequence[LessonValidation]) -> str:
