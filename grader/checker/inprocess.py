@@ -18,9 +18,11 @@ class InProcessProxy(SubmissionProxy):
     """``runtime`` answers ``call`` requests (a ``grader.runner.serve`` job, already loaded)."""
 
     def __init__(self, *, module_file: str, source: bytes, runtime: Any,
-                 load_reply: dict | None = None) -> None:
+                 load_reply: dict | None = None,
+                 bans: dict[str, tuple[str, ...]] | None = None) -> None:
         super().__init__(module_file=module_file, source=source, helper_files={}, host=None,
-                         limits=None, job_seconds=float("inf"), call_seconds=float("inf"))
+                         limits=None, job_seconds=float("inf"), call_seconds=float("inf"),
+                         bans=bans)
         self._runtime = runtime
         if load_reply is not None and load_reply.get("ok") is not True:
             self._load_problem, self._load_details = describe_load_error(

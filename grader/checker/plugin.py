@@ -80,6 +80,8 @@ def _grading_context(request: pytest.FixtureRequest):
     torch.default_generator.manual_seed(seed)  # not torch.manual_seed: see runner/serve.py
     proxy = request.getfixturevalue("sub") if "sub" in request.fixturenames else None
     if proxy is not None:
+        session = request.config.stash.get(SESSION, None)
+        proxy.public = session is not None and session.is_public(request.node)
         proxy.seed = seed
         proxy.calls = []
         proxy.disabled = tuple(
@@ -100,7 +102,12 @@ def _test_seed(request: pytest.FixtureRequest) -> int:
     session = request.config.stash.get(SESSION, None)
     public = session is None or session.is_public(request.node)
     key = PUBLIC_KEY if public or not session.secret else session.secret
-    digest = hmac.new(key, display_name(request.node).encode(), hashlib.sha256).digest()
+    return keyed_seed(key, display_name(request.node))
+
+
+def keyed_seed(key: bytes, name: str) -> int:
+    """HMAC-SHA256(key, name) as a non-negative 63-bit seed."""
+    digest = hmac.new(key, name.encode(), hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big") & (2**63 - 1)
 
 
@@ -171,6 +178,12 @@ class GradingSession:
             self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        lesson_bans = self.course.lesson(self.lesson_id).bans
+        for function, names in lesson_bans.items():
+            for name in unknown_bans(names):
+                self.collection_errors.append(
+                    f"course.toml: lesson {self.lesson_id}: disabled.{function} names {name!r}, "
+                    f"which the checker cannot ban; known: {', '.join(sorted(BANS))}")
         cases: dict[tuple, int] = {}
         for item in items:
             key = self._case_key(item)
@@ -249,6 +262,7 @@ class GradingSession:
                 feedback=record.feedback,
                 visibility=record.visibility,
                 details=record.details,
+                functions=tuple(dict.fromkeys(function for function, _, _ in record.calls)),
             )
             if record.submission < 0:
                 shared.append(result)

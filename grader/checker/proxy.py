@@ -56,8 +56,9 @@ class RemoteFunction:
 class SubmissionProxy:
     def __init__(self, *, module_file: str, source: bytes, helper_files: dict[str, bytes],
                  host: RunnerHost, limits: JobLimits, job_seconds: float,
-                 call_seconds: float) -> None:
+                 call_seconds: float, bans: dict[str, tuple[str, ...]] | None = None) -> None:
         self._module_file = module_file
+        self._bans = dict(bans or {})
         self._source = source
         self._helper_files = helper_files
         self._host = host
@@ -65,7 +66,10 @@ class SubmissionProxy:
         self._job_seconds = job_seconds
         self._call_seconds = call_seconds
         self._deadline: float | None = None
-        self._job: RunnerJob | None = None
+        # One job for public checks and another for hidden tests: what a public check shows
+        # comes from a process that never saw a hidden input.
+        self._jobs: dict[bool, RunnerJob] = {}
+        self.public = False  # set per test by the plugin
         self._load_problem: str | None = None
         self._load_details = ""
         self._printed: list[str] = []
@@ -99,23 +103,28 @@ class SubmissionProxy:
               kind: str = "value") -> dict:
         returned = False
         try:
-            self._refuse_banned(function)
+            disabled = self.disabled_for(function)
+            self._refuse_banned(function, disabled)
             request = {"op": "call", "function": function, "args": list(args),
-                       "kwargs": kwargs, "disabled": list(self.disabled),
+                       "kwargs": kwargs, "disabled": list(disabled),
                        "echo_args": echo_args, "seed": self.seed}
-            reply = self._interpret(function, self._send(function, request))
+            reply = self._interpret(function, self._send(function, request), disabled)
             returned = True
             return reply
         finally:
             self.calls.append((function, kind, returned))
 
-    def _refuse_banned(self, function: str) -> None:
+    def disabled_for(self, function: str) -> tuple[str, ...]:
+        """The lesson's bans on ``function`` (every check) and this test's own markers."""
+        return tuple(dict.fromkeys((*self._bans.get(function, ()), *self.disabled)))
+
+    def _refuse_banned(self, function: str, disabled: tuple[str, ...]) -> None:
         """The trusted decision on bans: read the source (never import it) before any call."""
-        if not self.disabled or not self._source:
+        if not disabled or not self._source:
             return
         if self._source_reader is None:
             self._source_reader = SourceReader(self._source, self._module_file)
-        refusal = self._source_reader.refusal(function, self.disabled)
+        refusal = self._source_reader.refusal(function, disabled)
         if refusal:
             raise SubmissionProblem(refusal)
 
@@ -135,10 +144,10 @@ class SubmissionProxy:
                     f"(an infinite loop, or far too much work?)") from None
             raise SubmissionProblem(f"{function}: {failure.reason}") from None
 
-    def _interpret(self, function: str, reply: dict) -> dict:
+    def _interpret(self, function: str, reply: dict, disabled: tuple[str, ...] = ()) -> dict:
         hits = [h for h in reply.get("disabled_hit", []) if isinstance(h, str)]
         if hits:
-            known = [h for h in hits if h in self.disabled]
+            known = [h for h in hits if h in disabled]
             what = known[0] if known else "an API that is disabled here"
             raise SubmissionProblem(
                 f"{function} called {what}, which is disabled in this check: "
@@ -184,8 +193,8 @@ class SubmissionProxy:
             raise SubmissionProblem(
                 f"the time limit for grading this submission ({self._job_seconds:.0f} s) "
                 f"was used up by earlier checks")
-        if self._job is not None:
-            return self._job
+        if self.public in self._jobs:
+            return self._jobs[self.public]
         seconds = min(self._call_seconds, self._remaining())
         try:
             job = self._host.spawn(self._limits)
@@ -197,7 +206,7 @@ class SubmissionProxy:
         try:
             reply = job.request(load, time.monotonic() + seconds)
         except RunnerFailure as failure:
-            self._job = job
+            self._jobs[self.public] = job
             self._drop_job()
             if failure.sandbox:
                 raise SandboxFailure(failure.reason) from None
@@ -210,14 +219,16 @@ class SubmissionProxy:
             self._load_problem, self._load_details = describe_load_error(
                 self._module_file, reply.get("load_error"))
             raise SubmissionProblem(self._load_problem, self._load_details)
-        self._job = job
+        self._jobs[self.public] = job
         return job
 
-    def _drop_job(self) -> None:
-        if self._job is not None:
-            self._job.close()
-            self._printed.append(self._job.printed())
-            self._job = None
+    def _drop_job(self, *, every: bool = False) -> None:
+        """End the current side's job (or ``every`` job) and keep what it printed."""
+        for side in (list(self._jobs) if every else [self.public]):
+            job = self._jobs.pop(side, None)
+            if job is not None:
+                job.close()
+                self._printed.append(job.printed())
 
     @property
     def load_problem(self) -> str:
@@ -231,11 +242,11 @@ class SubmissionProxy:
 
     def printed(self) -> str:
         """Everything the submission printed so far (capped per job)."""
-        current = [self._job.printed()] if self._job is not None else []
+        current = [job.printed() for job in self._jobs.values()]
         return "".join(self._printed + current)
 
     def close(self) -> None:
-        self._drop_job()
+        self._drop_job(every=True)
 
 
 def describe_load_error(module_file: str, error: Any) -> tuple[str, str]:

@@ -221,6 +221,9 @@ def doctor(course_path: Path | None) -> None:
         click.echo(f"  ✓ {layer}")
     for note in report.sandbox.notes:
         click.echo(f"  - {note}")
+    click.echo("A probe job had (read from inside it):")
+    for present, layer in report.observed_lines():
+        click.echo(f"  {'✓' if present else '✗'} {layer}")
     if report.failures:
         click.echo("Self-test: FAILED")
         for failure in report.failures:

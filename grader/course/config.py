@@ -65,10 +65,17 @@ class Lesson:
     due: dt.datetime | None
     helper_files: tuple[str, ...]
     preload: tuple[str, ...] = ()
+    # function -> APIs disabled whenever it is graded (lessons.md's "disabled while graded")
+    disabled: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def module_name(self) -> str:
         return self.module.removesuffix(".py")
+
+    @property
+    def bans(self) -> dict[str, tuple[str, ...]]:
+        """The APIs disabled for each function, in every check that calls it."""
+        return dict(self.disabled)
 
 
 @dataclass(frozen=True)
@@ -233,6 +240,9 @@ def parse_course(config_path: Path) -> Course:
                                             'helper_files = ["tinynet.py"]', default=[])),
             preload=tuple(reader.value(table, where, "preload", _module_names,
                                        'preload = ["torch._dynamo"]', default=[])),
+            disabled=tuple(reader.value(table, where, "disabled", _disabled,
+                                        'disabled = { mse_grad = ["autograd"] }',
+                                        default={}).items()),
         )
         if any(earlier.id == lesson.id for earlier in lessons):
             raise CourseError(
@@ -331,6 +341,16 @@ def _helper_files(value: Any) -> list[str]:
     return value
 
 
+def _disabled(value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict) or not all(
+        isinstance(function, str) and isinstance(names, list) and names
+        and all(isinstance(n, str) and n for n in names) for function, names in value.items()
+    ):
+        raise TypeError("must be a table of function = [API names], the APIs disabled "
+                        "whenever that function is graded")
+    return {function: tuple(names) for function, names in value.items()}
+
+
 def _module_names(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(
         isinstance(v, str) and MODULE_NAME.match(v) for v in value
@@ -345,4 +365,4 @@ GRADING_DEFAULTS: dict[str, tuple[Callable[[Any], Any], str, Any]] = {
     "memory_mb": (_positive_int, "memory_mb = 2048", 2048),
     "output_kib": (_positive_int, "output_kib = 64", 64),
 }
-LESSON_KEYS = ("id", "title", "module", "points", "due", "helper_files", "preload")
+LESSON_KEYS = ("id", "title", "module", "points", "due", "helper_files", "preload", "disabled")

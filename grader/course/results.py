@@ -29,6 +29,7 @@ class TestResult:
     feedback: str = ""
     visibility: str = HIDDEN
     details: str = ""  # expected vs got and the like: public checks and instructors only
+    functions: tuple[str, ...] = ()  # the lesson functions this check called, in order
 
     @property
     def score(self) -> float:
@@ -84,7 +85,8 @@ class LessonResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LessonResult:
-        tests = tuple(TestResult(**t) for t in data["tests"])
+        tests = tuple(TestResult(**{**t, "functions": tuple(t.get("functions", ()))})
+                      for t in data["tests"])
         return cls(**{**data, "tests": tests, "notes": tuple(data.get("notes", ()))})
 
 
@@ -123,8 +125,8 @@ def fold_failures(tests: Sequence[TestResult], *, student: bool = True) -> list[
         counts: dict[str, int] = {}
         for test in failing:
             text = test.student_text() if student else test.instructor_text()
-            first = text.split("\n")[0] if not test.public or not student else text
-            counts[first] = counts.get(first, 0) + 1
+            shown = text if (test.public or not student) else text.split("\n")[0]
+            counts[shown] = counts.get(shown, 0) + 1
         messages = tuple(sorted(counts, key=lambda m: -counts[m]))
         folded.append(FoldedCheck(check, group[0].description, len(failing), len(group),
                                   messages, group[0].public))
@@ -153,6 +155,11 @@ def failing_functions(result: LessonResult, functions: tuple[str, ...]) -> list[
     found: list[str] = []
     longest_first = sorted(functions, key=len, reverse=True)
     for test in result.failed:
+        called = [f for f in test.functions if f in functions]
+        if called:
+            if called[0] not in found:
+                found.append(called[0])
+            continue
         for function in longest_first:
             named = re.match(rf"{re.escape(function)}(?![A-Za-z0-9_])", test.feedback) or re.match(
                 rf"test_{re.escape(function)}(_|$|\[)", test.check.split("::")[-1])

@@ -19,7 +19,7 @@ from grader import __version__
 from grader.course.classfolder import MAX_SUBMISSION_BYTES, METADATA, STUDENT_ID, read_submitted_at
 from grader.course.config import Course, CourseError, Lesson
 from grader.course.files import sha256
-from grader.course.results import LessonResult
+from grader.course.results import SANDBOX_FAILURE, LessonResult
 from grader.course.secret import grading_secret
 from grader.engine.gradebook import Gradebook
 from grader.sandbox.plan import SandboxRefused
@@ -241,8 +241,16 @@ def _grade_pending(course, pending, keys, book, summary, workers, scheduler, uns
                         summary.failed.append((job.student, lesson_id, why))
                         summary.failed_jobs += 1
                 else:
-                    book.store([(keys[job], result) for job, result in zip(jobs, results, strict=True)])
-                    summary.graded += len(jobs)
+                    graded = [(job, result) for job, result in zip(jobs, results, strict=True)
+                              if result.status != SANDBOX_FAILURE]
+                    for job, result in zip(jobs, results, strict=True):
+                        if result.status == SANDBOX_FAILURE:  # not graded, not a zero
+                            why = f"the sandbox failed: {result.problem}"
+                            book.fail(job.student, lesson_id, job.sha, why)
+                            summary.failed.append((job.student, lesson_id, why))
+                            summary.failed_jobs += 1
+                    book.store([(keys[job], result) for job, result in graded])
+                    summary.graded += len(graded)
                 progress(summary.cached + summary.graded + summary.failed_jobs, summary.jobs)
     finally:
         pool.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from grader.course.config import Course, Lesson, runner_preload
 from grader.course.errors import UserError
-from grader.course.results import LessonResult
+from grader.course.results import SANDBOX_FAILURE, LessonResult
 from grader.course.secret import grading_secret
 from grader.sandbox.host import JobLimits, RunnerHost
 
@@ -110,7 +110,7 @@ def grade(
         proxies = [
             SubmissionProxy(module_file=lesson.module, source=s.source, helper_files=helper_files,
                             host=host, limits=limits, job_seconds=course.limits.job_seconds,
-                            call_seconds=course.limits.call_seconds)
+                            call_seconds=course.limits.call_seconds, bans=lesson.bans)
             for s in submissions
         ]
         try:
@@ -131,7 +131,17 @@ def grade_file(course: Course, lesson: Lesson, path: Path, *,
     submission = Submission.from_path(lesson, path)
     with RunnerHost(lesson.preload) as host:  # torch imports in the runner meanwhile
         (result,) = grade(course, lesson, [submission], host=host, unsafe=unsafe)
+    refuse_sandbox_failures([result])
     return replace(result, execution_time=round(time.monotonic() - started, 3))
+
+
+def refuse_sandbox_failures(results: Sequence[LessonResult]) -> None:
+    """A job whose sandbox layers did not all apply was not graded: never a student's zero."""
+    from grader.sandbox.plan import SandboxRefused
+
+    for result in results:
+        if result.status == SANDBOX_FAILURE:
+            raise SandboxRefused(f"{result.submission} was not graded: {result.problem}")
 
 
 def grade_references_and_stubs(course: Course, *, unsafe: bool = False) -> Iterator[LessonResult]:
@@ -142,6 +152,7 @@ def grade_references_and_stubs(course: Course, *, unsafe: bool = False) -> Itera
                                 ("stub", course.stub_path(lesson))):
                 (result,) = grade(course, lesson, [Submission.from_path(lesson, path, label)],
                                   host=host, unsafe=unsafe)
+                refuse_sandbox_failures([result])
                 yield result
 
 

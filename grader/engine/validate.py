@@ -16,7 +16,7 @@ from pathlib import Path
 
 from grader.course.config import Course, CourseError, Lesson, runner_preload
 from grader.course.results import LessonResult
-from grader.engine.grading import Submission
+from grader.engine.grading import Submission, refuse_sandbox_failures
 
 NAMED_SHARE_REQUIRED = 0.9
 MIN_MISTAKES = 10
@@ -140,6 +140,7 @@ def validate_lesson(
         *(Submission.from_path(lesson, entry.path, entry.path.name) for entry in catalog),
     ]
     results = grade(lesson, submissions)
+    refuse_sandbox_failures(results)
     validation = LessonValidation(lesson, results[0], results[1],
                                   raising=results[2 : 2 + len(raising)])
     for entry, result in zip(catalog, results[2 + len(raising):], strict=True):

@@ -88,4 +88,5 @@ def _namespace_proxy(lesson, namespace: dict, helper_files: dict[str, bytes], wo
     runtime.load({"module": f"_notebook_{lesson.module_name}",
                   "filename": f"_notebook_{lesson.module}", "source": b"", "files": helper_files})
     runtime.module = _Live(namespace)
-    return InProcessProxy(module_file=lesson.module, source=b"", runtime=runtime)
+    return InProcessProxy(module_file=lesson.module, source=b"", runtime=runtime,
+                          bans=lesson.bans)

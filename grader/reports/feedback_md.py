@@ -46,3 +46,27 @@ def student_feedback(course: Course, row: StudentRow, hints: dict) -> str:
             lines += ["", "Hints:"] + [f"- `{function}`: {tip}" for function, tip in tips]
         lines.append("")
     return "\n".join(lines)
+
+
+def instructor_details(course: Course, row: StudentRow) -> str:
+    """instructor-only/<student>.md: everything behind the feedback, hidden inputs included.
+
+    Never hand this file back: it holds what the submission said and printed, and the
+    expected and returned values of hidden tests.
+    """
+    lines = [f"# {course.name}: details for {row.student} (instructors only)", ""]
+    for entry in row.entries:
+        result = entry.result
+        if result is None:
+            continue
+        lines += [f"## {entry.lesson.id}", ""]
+        if result.problem:
+            lines += [f"Problem: {result.problem}", ""]
+        if result.problem_details:
+            lines += [f"    {result.problem_details}", ""]
+        for check in fold_failures(result.tests, student=False):
+            lines.append(f"- {check.line()}".replace("\n", " / "))
+        if result.printed:
+            lines += ["", "What it printed:", "", "```", result.printed.rstrip()[:8000], "```"]
+        lines.append("")
+    return "\n".join(lines)

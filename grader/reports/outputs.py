@@ -11,10 +11,12 @@ from grader.course.config import Course, Lesson
 from grader.course.files import write_if_changed
 from grader.course.hints import load_hints
 from grader.reports.class_report import write_report
-from grader.reports.feedback_md import student_feedback
+from grader.reports.feedback_md import instructor_details, student_feedback
 from grader.reports.gradebook_csv import gradebook_csv
 from grader.reports.gradescope import results_json
 from grader.reports.standings import standings
+
+INSTRUCTOR_ONLY = "instructor-only"  # what never goes back to students
 
 
 def write_outputs(course: Course, lessons: Sequence[Lesson], students: Sequence[str],
@@ -39,5 +41,6 @@ def write_outputs(course: Course, lessons: Sequence[Lesson], students: Sequence[
                                  json.dumps(data, indent=2) + "\n")
                 notes.extend(n for n in entry.result.notes if n not in notes)
         write_if_changed(out / "feedback" / f"{row.student}.md", student_feedback(course, row, hints))
+        write_if_changed(out / INSTRUCTOR_ONLY / f"{row.student}.md", instructor_details(course, row))
     write_report(course, rows, out / "report", not_graded, notes)
     return rows

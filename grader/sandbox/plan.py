@@ -62,12 +62,13 @@ class Sandbox:
     seccomp: bool = False
     landlock: bool = False
     notes: tuple[str, ...] = field(default=())
+    extra_read_only: tuple[str, ...] = ()  # more paths jobs may read (under Landlock)
 
     @property
     def layers(self) -> list[str]:
         active = []
         if self.uid is not None:
-            active.append(f"separate uid {self.uid}")
+            active.append("separate uid (one per runner)")
         if self.bwrap:
             active.append("bubblewrap namespaces")
         if self.seccomp:
@@ -250,7 +251,7 @@ def launch(sandbox: Sandbox, control_fd: int, preload: tuple[str, ...],
         "landlock": sandbox.landlock,
         "read_only": runtime_paths() + (
             [RUNNER_ROOT] if inside else [str(p) for p in runner_files()]
-        ) + ["/proc", "/dev/urandom", "/dev/random", "/dev/zero"],
+        ) + ["/proc", "/dev/urandom", "/dev/random", "/dev/zero", *sandbox.extra_read_only],
         "read_write": ["/dev/null"],
         "processes": JOB_PROCESSES if sandbox.uid is not None else 0,
         "reap_all": sandbox.uid is not None or inside,

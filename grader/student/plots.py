@@ -38,7 +38,7 @@ def draw(course: Course, lesson: Lesson, source: bytes, host, path: Path) -> Non
     proxy = SubmissionProxy(module_file=lesson.module, source=source, helper_files=helper_files,
                             host=host, limits=job_limits(course),
                             job_seconds=course.limits.job_seconds,
-                            call_seconds=course.limits.call_seconds)
+                            call_seconds=course.limits.call_seconds, bans=lesson.bans)
     figure, axes = plt.subplots(figsize=(7, 4.5), dpi=110)
     try:
         drawer(proxy, axes)

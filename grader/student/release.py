@@ -109,6 +109,10 @@ def public_course_toml(course: Course) -> str:
             lines.append(f"helper_files = [{', '.join(map(_toml, lesson.helper_files))}]")
         if lesson.preload:
             lines.append(f"preload = [{', '.join(map(_toml, lesson.preload))}]")
+        if lesson.disabled:
+            entries = ", ".join(f"{function} = [{', '.join(map(_toml, names))}]"
+                                for function, names in lesson.disabled)
+            lines.append(f"disabled = {{ {entries} }}")
     late = course.late
     lines += ["", "[late]", f"grace_minutes = {late.grace_minutes:g}",
               f"penalty_per_day = {late.penalty_per_day:g}"]
