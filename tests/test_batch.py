@@ -91,7 +91,7 @@ def test_the_gradebook_scores_each_student_with_late_penalties(graded):
     assert rows["ada"]["lesson2"] == "10" and rows["ada"]["lesson2_status"] == "on time"
     assert 0 < float(rows["ben"]["lesson2"]) < 10
     assert rows["cy"]["lesson2"] == "8" and rows["cy"]["lesson2_late_penalty"] == "2"
-    assert rows["cy"]["lesson2_status"] == "2 days late, 20% off"
+    assert rows["cy"]["lesson2_status"] == "2 days late, 20% of the lesson's points off"
     assert rows["di"]["lesson2"] == "0"
     assert rows["ed"]["lesson2"] == "10" and "grace" in rows["ed"]["lesson2_status"]
     assert rows["cy"]["total"] == "8"
@@ -107,7 +107,7 @@ def test_results_are_gradescope_shaped(graded):
             assert set(test) <= GRADESCOPE_TEST
             assert test["status"] in ("passed", "failed")
     late = json.loads((out / "results/cy/lesson2.json").read_text())
-    assert "Late: 2 days late, 20% off" in late["output"]
+    assert "Late: 2 days late, 20% of the lesson's points off" in late["output"]
 
 
 def test_feedback_names_the_mistake_and_never_shows_hidden_inputs(graded, small_course):
@@ -119,7 +119,7 @@ def test_feedback_names_the_mistake_and_never_shows_hidden_inputs(graded, small_
     for line in hidden_source.splitlines():
         if len(line.strip()) > 40:
             assert line.strip() not in ben
-    assert "2 days late, 20% off" in (out / "feedback/cy.md").read_text()
+    assert "2 days late, 20% of the lesson's points off" in (out / "feedback/cy.md").read_text()
 
 
 def test_the_report_has_real_charts_and_a_summary(graded):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -34,8 +35,28 @@ points = 5
 
 
 def write(tmp_path: Path, text: str) -> Path:
+    """course.toml, and an exercise module for each lesson it names (as a real course has)."""
     (tmp_path / "course.toml").write_text(text)
+    for lesson_id, module in LESSON_MODULE.findall(text):
+        stub = tmp_path / "exercises" / lesson_id / module
+        stub.parent.mkdir(parents=True, exist_ok=True)
+        stub.write_text("def f():\n    raise NotImplementedError\n")
     return tmp_path
+
+
+LESSON_MODULE = re.compile(r'id = "(\w+)"\s*\ntitle = "[^"]*"\s*\nmodule = "([\w.]+)"')
+
+
+def test_a_module_that_does_not_exist_names_the_lesson_the_file_and_what_is_there(tmp_path):
+    root = write(tmp_path, GOOD)
+    (root / "exercises" / "lesson3" / "sgd.py").rename(root / "exercises" / "lesson3" / "SGD.py")
+    with pytest.raises(CourseError) as error:
+        load_course(root)
+    message = str(error.value)
+    assert "\n" not in message
+    for needle in ("lesson3", "module = 'sgd.py'", "exercises/lesson3/sgd.py does not exist",
+                   "holds SGD.py"):
+        assert needle in message, message
 
 
 def test_a_good_course_reads_into_lessons_in_order(tmp_path):
@@ -94,7 +115,7 @@ def test_the_grader_command_reports_a_broken_course_without_a_traceback(tmp_path
 def test_the_course_root_is_found_by_walking_up(tmp_path, monkeypatch):
     write(tmp_path, GOOD)
     deep = tmp_path / "exercises" / "lesson2"
-    deep.mkdir(parents=True)
+    deep.mkdir(parents=True, exist_ok=True)
     monkeypatch.chdir(deep)
     assert find_course_root() == tmp_path.resolve()
     assert load_course().id == "demo"

@@ -31,10 +31,11 @@ def release(tmp_path_factory, course):
 
 @pytest.fixture(scope="session")
 def installed(release, tmp_path_factory):
-    """The release installed with pip into its own folder, as `pip install OUT` would."""
+    """The release's wheel installed with pip into its own folder (no build step)."""
     target = tmp_path_factory.mktemp("site")
+    (wheel,) = release.glob("*.whl")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--target", str(target), str(release)],
+                    "--no-index", "--target", str(target), str(wheel)],
                    check=True, timeout=300)
     return target
 
@@ -247,18 +248,83 @@ def test_plot_writes_a_real_png(installed, course, tmp_path, lesson_id):
 # ---------------------------------------------------------------------- the release
 
 
+def wheel_files(release: Path) -> dict[str, bytes]:
+    """Every file the release's wheel installs, and its README."""
+    (wheel,) = release.glob("*.whl")
+    with zipfile.ZipFile(wheel) as bundle:
+        files = {name: bundle.read(name) for name in bundle.namelist()}
+    files["README.md"] = (release / "README.md").read_bytes()
+    return files
+
+
 def test_the_release_holds_no_solution_or_hidden_test_text(release, course):
     private = [course.solution_path(lesson) for lesson in course.lessons]
     private += [p for lesson in course.lessons for p in course.hidden_suite_dir(lesson).rglob("*.py")]
-    names = {p.name for p in release.rglob("*")}
+    files = wheel_files(release)
+    names = {part for name in files for part in name.split("/")}
     assert "solutions" not in names and "hidden" not in names and "catalog" not in names
-    release_text = "\n".join(p.read_text(errors="ignore") for p in release.rglob("*") if p.is_file())
+    release_text = "\n".join(data.decode(errors="ignore") for data in files.values())
     for path in private:
         for line in path.read_text().splitlines():
             stripped = line.strip()
             if len(stripped) > 60 and stripped not in course.stub_path(course.lessons[0]).read_text():
                 assert stripped not in release_text or _public(course, stripped), f"{path}: {stripped}"
-    assert "seed" not in (release / "grader" / "_course" / "course.toml").read_text()
+    assert "seed" not in files["grader/_course/course.toml"].decode()
+
+
+def test_the_wheel_holds_only_what_students_run(release):
+    files = wheel_files(release)
+    modules = {name for name in files if name.startswith("grader/") and name.endswith(".py")}
+    for student_side in ("grader/cli/student.py", "grader/checks.py", "grader/runner/serve.py",
+                         "grader/checker/plugin.py", "grader/engine/grading.py",
+                         "grader/sandbox/host.py", "grader/student/workspace.py"):
+        assert student_side in modules
+    for instructor_only in ("grader/cli/instructor.py", "grader/engine/batch.py",
+                            "grader/engine/validate.py", "grader/student/release.py",
+                            "grader/reports/outputs.py"):
+        assert instructor_only not in modules
+    assert not any(name.startswith(("grader/jupyter/", "grader/intake/")) for name in files)
+    info = next(name for name in files if name.endswith(".dist-info/METADATA"))
+    requires = [line.removeprefix("Requires-Dist: ") for line in files[info].decode().splitlines()
+                if line.startswith("Requires-Dist: ")]
+    import tomllib
+
+    assert requires == tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    entry_points = files[info.replace("METADATA", "entry_points.txt")].decode()
+    assert "course = grader.cli.student:main" in entry_points
+    readme = files["README.md"].decode()
+    assert "torch --index-url https://download.pytorch.org/whl/cpu" in readme
+    assert readme.index("--index-url") < readme.index("pip install torch_fundamentals_course")
+
+
+def test_the_release_installs_from_its_wheel_in_a_fresh_venv_and_works(release, tmp_path):
+    """No build step, no download: the wheel into a new venv whose torch (and the other
+    dependencies) are already installed, then the commands a student runs first."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    import sysconfig
+
+    (site / "already-installed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    (wheel,) = release.glob("*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
+                    "install", "--no-deps", "--no-index", "--quiet", str(wheel)],
+                   check=True, timeout=300)
+    course = venv / "bin" / "course"
+    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    version = subprocess.run([str(course), "--version"], capture_output=True, text=True, env=env,
+                             cwd=tmp_path, timeout=60)
+    assert version.returncode == 0 and "course, version" in version.stdout, version.stderr
+    listed = subprocess.run([str(course), "list"], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, timeout=60)
+    assert listed.returncode == 0 and listed.stdout.startswith("lesson1"), listed.stderr
+    subprocess.run([str(course), "fetch", "lesson2"], check=True, env=env, cwd=tmp_path, timeout=60)
+    checked = subprocess.run([str(course), "check", "lesson2", "-v"], capture_output=True,
+                             text=True, env=env, cwd=tmp_path, timeout=300)
+    assert checked.returncode == 1 and "not implemented yet" in checked.stdout, checked.stderr
+    assert "→ line " in checked.stdout  # -v shows the line of the student's file
+    assert "Traceback" not in checked.stdout + checked.stderr
 
 
 def _public(course, line: str) -> bool:

@@ -12,12 +12,17 @@ import builtins
 
 
 class StudentFacing(Exception):
-    """Carries ``feedback`` (safe for any student) and ``details`` (public checks only)."""
+    """Carries ``feedback`` (safe for any student) and ``details`` (public checks only).
 
-    def __init__(self, feedback: str, details: str = "") -> None:
+    ``kind`` says why a submission could not answer (see grader.course.results.STATUSES), so
+    the gradebook can say why a lesson scored what it did.
+    """
+
+    def __init__(self, feedback: str, details: str = "", *, kind: str = "") -> None:
         super().__init__(feedback if not details else f"{feedback}\n{details}")
         self.feedback = feedback
         self.details = details
+        self.kind = kind
 
 
 class GradingFailure(StudentFacing, AssertionError):
@@ -63,13 +68,23 @@ class RemoteRaised(StudentFacing):
             kind = type(f"Remote{bases[-1].__name__}", bases, {})
             _REMOTE_TYPES[bases] = kind
         error = kind.__new__(kind)
-        StudentFacing.__init__(error, feedback, f"its message: {message}" if message else "")
+        StudentFacing.__init__(error, feedback, f"its message: {message}" if message else "",
+                               kind=NOT_IMPLEMENTED if type_name == "NotImplementedError" else "")
         error.type_name = type_name
         error.message = message
         return error
 
 
 _REMOTE_TYPES: dict[tuple[type, ...], type] = {}
+
+# Why a submission could not answer (StudentFacing.kind), most telling first.
+SYNTAX_ERROR = "syntax error"
+IMPORT_ERROR = "import error"
+TIME_LIMIT = "time limit"
+REFUSED = "suspicious: a refused construct or a disabled API"
+CRASHED = "crashed"
+NOT_IMPLEMENTED = "not implemented"
+KINDS = (SYNTAX_ERROR, IMPORT_ERROR, TIME_LIMIT, REFUSED, CRASHED, NOT_IMPLEMENTED)
 
 _BUILTIN_EXCEPTIONS = frozenset(
     name for name, value in vars(builtins).items()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.checker.feedback import SubmissionProblem
-from grader.checker.proxy import SubmissionProxy, describe_load_error
+from grader.checker.proxy import SubmissionProxy, describe_load_error, load_error_kind
 
 
 class InProcessProxy(SubmissionProxy):
@@ -27,10 +27,11 @@ class InProcessProxy(SubmissionProxy):
         if load_reply is not None and load_reply.get("ok") is not True:
             self._load_problem, self._load_details = describe_load_error(
                 module_file, load_reply.get("load_error"))
+            self._load_kind = load_error_kind(load_reply.get("load_error"))
 
     def _send(self, function: str, request: dict) -> dict:
         if self._load_problem:
-            raise SubmissionProblem(self._load_problem, self._load_details)
+            raise SubmissionProblem(self._load_problem, self._load_details, kind=self._load_kind)
         return self._runtime.call(request)
 
     def close(self) -> None:

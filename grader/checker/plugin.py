@@ -19,7 +19,7 @@ import pytest
 import torch
 
 from grader.checker.bans import BANS, unknown_bans
-from grader.checker.feedback import SandboxFailure, StudentFacing
+from grader.checker.feedback import KINDS, NOT_IMPLEMENTED, SandboxFailure, StudentFacing
 from grader.checker.proxy import SubmissionProxy
 from grader.course.config import Course
 from grader.course.results import (
@@ -111,6 +111,19 @@ def keyed_seed(key: bytes, name: str) -> int:
     return int.from_bytes(digest[:8], "big") & (2**63 - 1)
 
 
+def submission_status(records: Sequence[_Record]) -> str:
+    """Why a submission scored what it did, in the gradebook's words ('' when it simply ran)."""
+    failed = [r for r in records if not r.passed]
+    kinds = {r.kind for r in failed}
+    for kind in KINDS:
+        if kind == NOT_IMPLEMENTED:
+            if failed and kinds == {NOT_IMPLEMENTED} and all(not r.passed for r in records):
+                return NOT_IMPLEMENTED
+        elif kind in kinds:
+            return kind
+    return ""
+
+
 def active_course() -> Course:
     """The course of the grading session running in this process (for suites' helpers)."""
     if not _active:
@@ -144,6 +157,7 @@ class _Record:
     passed: bool = True
     feedback: str = ""
     details: str = ""
+    kind: str = ""  # why the submission could not answer, when it could not
     seconds: float = 0.0
     calls: list[tuple[str, str, bool]] = field(default_factory=list)  # function, kind, returned
 
@@ -231,6 +245,7 @@ class GradingSession:
             if record is not None and record.passed:
                 record.passed = False
                 record.feedback, record.details = feedback, details
+                record.kind = getattr(excinfo.value, "kind", "")
             longrepr = f"{item.nodeid}: {feedback}"
         return pytest.TestReport(
             item.nodeid, item.location, dict.fromkeys(item.keywords, 1),
@@ -280,7 +295,8 @@ class GradingSession:
                 problem=sandbox or proxy.load_problem,
                 printed=proxy.printed(),
                 problem_details=proxy.load_details,
-                status=SANDBOX_FAILURE if sandbox else "",
+                status=SANDBOX_FAILURE if sandbox else submission_status(
+                    [r for r in self.records.values() if r.submission == index]),
             ))
         return results
 

@@ -14,6 +14,11 @@ from typing import Any
 
 from grader.checker.bans import SourceReader
 from grader.checker.feedback import (
+    CRASHED,
+    IMPORT_ERROR,
+    REFUSED,
+    SYNTAX_ERROR,
+    TIME_LIMIT,
     RemoteRaised,
     SandboxFailure,
     SubmissionProblem,
@@ -72,6 +77,7 @@ class SubmissionProxy:
         self.public = False  # set per test by the plugin
         self._load_problem: str | None = None
         self._load_details = ""
+        self._load_kind = ""
         self._printed: list[str] = []
         self._source_reader: SourceReader | None = None
         self.disabled: tuple[str, ...] = ()
@@ -126,7 +132,7 @@ class SubmissionProxy:
             self._source_reader = SourceReader(self._source, self._module_file)
         refusal = self._source_reader.refusal(function, disabled)
         if refusal:
-            raise SubmissionProblem(refusal)
+            raise SubmissionProblem(refusal, kind=REFUSED)
 
     def _send(self, function: str, request: dict) -> dict:
         """Deliver one call to the submission's job and return its raw reply."""
@@ -141,8 +147,8 @@ class SubmissionProxy:
             if failure.timed_out:
                 raise SubmissionProblem(
                     f"{function} did not return within {seconds:.0f} s "
-                    f"(an infinite loop, or far too much work?)") from None
-            raise SubmissionProblem(f"{function}: {failure.reason}") from None
+                    f"(an infinite loop, or far too much work?)", kind=TIME_LIMIT) from None
+            raise SubmissionProblem(f"{function}: {failure.reason}", kind=CRASHED) from None
 
     def _interpret(self, function: str, reply: dict, disabled: tuple[str, ...] = ()) -> dict:
         hits = [h for h in reply.get("disabled_hit", []) if isinstance(h, str)]
@@ -151,7 +157,8 @@ class SubmissionProxy:
             what = known[0] if known else "an API that is disabled here"
             raise SubmissionProblem(
                 f"{function} called {what}, which is disabled in this check: "
-                f"compute it yourself (see the notes) instead of calling the built-in")
+                f"compute it yourself (see the notes) instead of calling the built-in",
+                kind=REFUSED)
         if reply.get("ok") is True:
             return reply
         if "bad_request" in reply:  # the test's own description was wrong: not the student's fault
@@ -188,11 +195,11 @@ class SubmissionProxy:
 
     def _ensure_job(self) -> RunnerJob:
         if self._load_problem is not None:
-            raise SubmissionProblem(self._load_problem, self._load_details)
+            raise SubmissionProblem(self._load_problem, self._load_details, kind=self._load_kind)
         if self._remaining() <= 0:
             raise SubmissionProblem(
                 f"the time limit for grading this submission ({self._job_seconds:.0f} s) "
-                f"was used up by earlier checks")
+                f"was used up by earlier checks", kind=TIME_LIMIT)
         if self.public in self._jobs:
             return self._jobs[self.public]
         seconds = min(self._call_seconds, self._remaining())
@@ -213,12 +220,14 @@ class SubmissionProxy:
             reason = ("did not finish importing within the time limit"
                       if failure.timed_out else failure.reason)
             self._load_problem = f"{self._module_file} could not be imported: {reason}"
-            raise SubmissionProblem(self._load_problem) from None
+            self._load_kind = TIME_LIMIT if failure.timed_out else IMPORT_ERROR
+            raise SubmissionProblem(self._load_problem, kind=self._load_kind) from None
         if reply.get("ok") is not True:
             job.close()
             self._load_problem, self._load_details = describe_load_error(
                 self._module_file, reply.get("load_error"))
-            raise SubmissionProblem(self._load_problem, self._load_details)
+            self._load_kind = load_error_kind(reply.get("load_error"))
+            raise SubmissionProblem(self._load_problem, self._load_details, kind=self._load_kind)
         self._jobs[self.public] = job
         return job
 
@@ -247,6 +256,11 @@ class SubmissionProxy:
 
     def close(self) -> None:
         self._drop_job(every=True)
+
+
+def load_error_kind(error: Any) -> str:
+    """The gradebook's word for why a module could not be imported."""
+    return SYNTAX_ERROR if isinstance(error, dict) and error.get("kind") == "syntax" else IMPORT_ERROR
 
 
 def describe_load_error(module_file: str, error: Any) -> tuple[str, str]:

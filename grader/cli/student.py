@@ -1,7 +1,11 @@
-"""The student's command line, ``course``: fetch, check (and watch), hint, submit, status.
+"""The student's command line, ``course``: list, fetch, check (and watch), hint, reset, submit,
+status.
 
 Commands are thin: they find the course and the workspace, call library code, and print.
-Anything a student can fix is a one-line ``click.ClickException``, never a traceback.
+Anything a student can fix is one line and a non-zero exit code, never a traceback.
+
+Exit codes: 0 done (``check``: every public check passed); 1 a check failed or something
+needs fixing (the message says what); 2 wrong usage.
 """
 
 from __future__ import annotations
@@ -13,15 +17,32 @@ from pathlib import Path
 
 import click
 
+from grader import __version__
 from grader.cli.common import CONTEXT_SETTINGS, UserErrorGroup, course_option, open_course
-from grader.course.classfolder import STUDENT_ID, STUDENT_ID_RULE
+from grader.course.classfolder import STUDENT_ID_RULE, is_student_id
 from grader.course.config import Course, CourseError, Lesson
 from grader.course.errors import UserError
-from grader.student.workspace import PASSED, SUBMITTED, Workspace
+from grader.student.workspace import Workspace
 
 DIR_OPTION = click.option("--dir", "workspace_dir", type=click.Path(path_type=Path), default=None,
                           help="Your workspace folder (default: the current folder).")
 COURSE_OPTION = course_option(hidden=True)  # a released course knows its own
+DEFAULT_EXCHANGE = "submissions"  # inside the workspace, unless --out or $COURSE_EXCHANGE
+
+
+def _complete_lessons(ctx: click.Context, param: click.Parameter, incomplete: str):
+    """Shell completion for LESSON: the course's lesson ids."""
+    try:
+        course = open_course(ctx.params.get("course_path"))
+    except UserError:
+        return []
+    return [click.shell_completion.CompletionItem(lesson.id, help=lesson.title)
+            for lesson in course.lessons if lesson.id.startswith(incomplete)]
+
+
+def lesson_argument(required: bool = True):
+    return click.argument("lesson_id", metavar="LESSON" if required else "[LESSON]",
+                          required=required, shell_complete=_complete_lessons)
 
 
 def _course(course_path: Path | None) -> Course:
@@ -29,18 +50,23 @@ def _course(course_path: Path | None) -> Course:
 
 
 def _locate(course: Course, lesson_id: str | None, workspace_dir: Path | None) -> tuple[Workspace, Lesson]:
-    """The workspace and lesson: from the arguments, or from being inside a lesson folder."""
+    """The workspace and lesson: from the arguments, or from being inside a lesson folder.
+
+    Inside ``work/lesson2/``, both ``course check`` and ``course check lesson2`` mean
+    ``work/lesson2/mse.py``.
+    """
     here = Path(workspace_dir or Path.cwd()).resolve()
-    try:
-        if lesson_id is None:
-            lesson = course.lesson(here.name)
-            return Workspace(here.parent, course), lesson
-        return Workspace(here, course), course.lesson(lesson_id)
-    except CourseError as exc:
-        if lesson_id is None:
+    if lesson_id is None:
+        try:
+            return Workspace(here.parent, course), course.lesson(here.name)
+        except CourseError:
             raise click.UsageError("name the lesson (e.g. course check lesson3), or run this "
                                    "inside a fetched lesson folder") from None
-        raise click.ClickException(str(exc)) from None
+    lesson = course.lesson(lesson_id)
+    if here.name == lesson.id and (here / lesson.module).exists() and not (
+            here / lesson.id / lesson.module).exists():
+        return Workspace(here.parent, course), lesson
+    return Workspace(here, course), lesson
 
 
 def _fetched(course_path: Path | None, lesson_id: str | None,
@@ -54,19 +80,34 @@ def _fetched(course_path: Path | None, lesson_id: str | None,
     return workspace, lesson, module
 
 
-def _progress(workspace: Workspace) -> str:
-    done = sum(workspace.status(lesson) in (PASSED, SUBMITTED) for lesson in workspace.course.lessons)
-    return f"{done}/{len(workspace.course.lessons)} lessons"
-
-
 @click.group(cls=UserErrorGroup, context_settings=CONTEXT_SETTINGS)
-@click.version_option(package_name="torch-grader-course")
+@click.version_option(__version__, prog_name="course")
 def main() -> None:
-    """Work through the PyTorch fundamentals course: fetch a lesson, check it, submit it."""
+    """Work through the PyTorch fundamentals course: fetch a lesson, check it, submit it.
+
+    Exit codes: 0 done (check: every public check passed); 1 a check failed or something
+    needs fixing (the message says what); 2 wrong usage. Shell completion of commands and
+    lesson ids: eval "$(_COURSE_COMPLETE=bash_source course)" (zsh_source, fish_source).
+    """
+
+
+@main.command("list")
+@DIR_OPTION
+@COURSE_OPTION
+def list_lessons(workspace_dir: Path | None, course_path: Path | None) -> None:
+    """The lessons in order: id, module, title, due date and where you stand."""
+    course = _course(course_path)
+    workspace = Workspace(Path(workspace_dir or Path.cwd()), course)
+    width = max(len(lesson.id) for lesson in course.lessons)
+    module_width = max(len(lesson.module) for lesson in course.lessons)
+    for lesson in course.lessons:
+        due = f"  due {lesson.due:%Y-%m-%d %H:%M} UTC" if lesson.due else ""
+        click.echo(f"{lesson.id.ljust(width)}  {lesson.module.ljust(module_width)}  "
+                   f"{lesson.title}{due}  [{workspace.status(lesson)}]")
 
 
 @main.command()
-@click.argument("lesson_id", metavar="LESSON")
+@lesson_argument()
 @click.option("--force", is_flag=True, help="Replace your edited file with a fresh copy (a backup is kept).")
 @DIR_OPTION
 @COURSE_OPTION
@@ -81,8 +122,8 @@ def fetch(lesson_id: str, force: bool, workspace_dir: Path | None, course_path: 
     shown = os.path.relpath(report.folder)
     click.echo(f"{lesson.id} · {lesson.title} → {shown}/")
     if report.kept:
-        click.echo(f"  kept your edited {lesson.module} (course fetch {lesson.id} --force replaces "
-                   f"it and keeps a backup)")
+        click.echo(f"  kept your edited {lesson.module} (course reset {lesson.id} replaces it "
+                   f"and keeps a backup)")
     if report.backup is not None:
         click.echo(f"  your previous {lesson.module} is saved as {os.path.relpath(report.backup)}")
     for name in report.written:
@@ -92,15 +133,36 @@ def fetch(lesson_id: str, force: bool, workspace_dir: Path | None, course_path: 
 
 
 @main.command()
-@click.argument("lesson_id", metavar="[LESSON]", required=False)
+@lesson_argument()
+@DIR_OPTION
+@COURSE_OPTION
+def reset(lesson_id: str, workspace_dir: Path | None, course_path: Path | None) -> None:
+    """Start a lesson's module again from the untouched exercise (your file is backed up)."""
+    workspace, lesson, module = _fetched(course_path, lesson_id, workspace_dir)
+    try:
+        backup = workspace.reset(lesson)
+    except OSError as exc:
+        raise click.ClickException(f"could not write {module}: {exc.strerror}") from None
+    if backup is None:
+        click.echo(f"{os.path.relpath(module)} was already the untouched exercise.")
+    else:
+        click.echo(f"{os.path.relpath(module)} is the untouched exercise again; your version is "
+                   f"saved as {os.path.relpath(backup)}")
+
+
+@main.command()
+@lesson_argument(required=False)
 @click.option("--watch", is_flag=True, help="Check again every time you save the file.")
 @click.option("--poll", is_flag=True, help="With --watch: poll for changes instead of file events.")
+@click.option("--all", "show_all", is_flag=True, help="Show every failing check, not only the first.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also show the line of your file an error points at, and what your code printed.")
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
               help="Also draw a picture of your functions at work into this PNG file.")
 @DIR_OPTION
 @COURSE_OPTION
-def check(lesson_id: str | None, watch: bool, poll: bool, plot_path: Path | None,
-          workspace_dir: Path | None, course_path: Path | None) -> None:
+def check(lesson_id: str | None, watch: bool, poll: bool, show_all: bool, verbose: bool,
+          plot_path: Path | None, workspace_dir: Path | None, course_path: Path | None) -> None:
     """Run the public checks on your file; exit 0 only when they all pass."""
     from grader.sandbox.host import RunnerHost
 
@@ -108,33 +170,37 @@ def check(lesson_id: str | None, watch: bool, poll: bool, plot_path: Path | None
     if plot_path is not None and plot_path.suffix.lower() != ".png":
         raise click.UsageError("--plot needs a file name ending in .png")
     host = RunnerHost(lesson.preload)  # the runner imports torch while the checker does
+    options = {"show_all": show_all, "verbose": verbose, "plot_path": plot_path}
     try:
         if not watch:
-            passed = _check_once(workspace, lesson, host, plot_path)
+            passed = _check_once(workspace, lesson, host, **options)
             sys.exit(0 if passed else 1)
-        _watch(workspace, lesson, host, plot_path, poll)
+        _watch(workspace, lesson, host, poll, options)
     finally:
         host.close()
 
 
-def _check_once(workspace: Workspace, lesson: Lesson, host, plot_path: Path | None) -> bool:
-    from grader.engine.grading import GradingError, Submission, grade
+def _check_once(workspace: Workspace, lesson: Lesson, host, *, show_all: bool = False,
+                verbose: bool = False, plot_path: Path | None = None,
+                next_step: bool = True) -> bool:
+    from grader.course.results import failing_functions
+    from grader.engine.grading import Submission, grade
     from grader.reports.text import check_report
 
     module = workspace.module_path(lesson)
     try:
         source = module.read_bytes()
-        (result,) = grade(workspace.course, lesson, [Submission(str(module), source)],
-                          host=host, hidden=False)
-    except (GradingError, OSError) as exc:
-        raise click.ClickException(str(exc)) from None
-    from grader.course.results import failing_functions
-
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {module}: {exc.strerror}") from None
+    (result,) = grade(workspace.course, lesson, [Submission(str(module), source)],
+                      host=host, hidden=False)
     functions = workspace.course.stub_functions(lesson)
     failing = failing_functions(result, functions)
     passed = bool(result.tests) and not result.failed
     workspace.record_check(lesson, source, passed, failing)
-    click.echo(check_report(result, lesson, _progress(workspace), failing))
+    click.echo(check_report(result, lesson, str(workspace.progress()), failing,
+                            show_all=show_all, verbose=verbose, source=source,
+                            next_step=next_step))
     if plot_path is not None:
         _plot(workspace, lesson, host, source, plot_path)
     return passed
@@ -151,7 +217,7 @@ def _plot(workspace: Workspace, lesson: Lesson, host, source: bytes, plot_path: 
     click.echo(f"Plot written to {os.path.relpath(plot_path)}")
 
 
-def _watch(workspace: Workspace, lesson: Lesson, host, plot_path: Path | None, poll: bool) -> None:
+def _watch(workspace: Workspace, lesson: Lesson, host, poll: bool, options: dict) -> None:
     from grader.student.watch import FileWatcher
 
     module = workspace.module_path(lesson)
@@ -161,7 +227,7 @@ def _watch(workspace: Workspace, lesson: Lesson, host, plot_path: Path | None, p
             click.clear()
             click.echo(time.strftime("%H:%M:%S"))
             try:
-                _check_once(workspace, lesson, host, plot_path)
+                _check_once(workspace, lesson, host, **options)
             except click.ClickException as exc:
                 click.echo(f"Error: {exc.format_message()}")
             except UserError as exc:
@@ -176,7 +242,7 @@ def _watch(workspace: Workspace, lesson: Lesson, host, plot_path: Path | None, p
 
 
 @main.command()
-@click.argument("lesson_id", metavar="[LESSON]", required=False)
+@lesson_argument(required=False)
 @click.argument("function", required=False)
 @DIR_OPTION
 @COURSE_OPTION
@@ -187,10 +253,7 @@ def hint(lesson_id: str | None, function: str | None, workspace_dir: Path | None
 
     course = _course(course_path)
     workspace, lesson = _locate(course, lesson_id, workspace_dir)
-    try:
-        hints = load_hints(course).get(lesson.id, {})
-    except CourseError as exc:
-        raise click.ClickException(str(exc)) from None
+    hints = load_hints(course).get(lesson.id, {})
     functions = course.stub_functions(lesson)
     if function is None:
         failing = [f for f in workspace.lesson_state(lesson).get("failing", []) if f in hints]
@@ -200,10 +263,18 @@ def hint(lesson_id: str | None, function: str | None, workspace_dir: Path | None
                                    f"choose one of: {', '.join(functions)}")
     if function not in hints:
         raise click.ClickException(f"there are no hints for {function} yet")
+    total = len(hints[function])
     number, text = workspace.next_hint(lesson, function, hints[function])
-    click.echo(f"Hint {number}/{len(hints[function])} for {function}: {text}")
-    if number < len(hints[function]):
+    if not text:
+        click.echo(f"No more hints for {function}: you have seen all {total}. "
+                   f"Read notes.md again, or run course check {lesson.id} --verbose to see "
+                   f"exactly where your code goes wrong.")
+        return
+    click.echo(f"Hint {number}/{total} for {function}: {text}")
+    if number < total:
         click.echo(f"(course hint {lesson.id} {function} shows the next one)")
+    else:
+        click.echo("(that was the last hint)")
 
 
 @main.command()
@@ -217,15 +288,17 @@ def status(workspace_dir: Path | None, course_path: Path | None) -> None:
     for lesson in course.lessons:
         state = workspace.status(lesson)
         due = f"  due {lesson.due:%Y-%m-%d %H:%M} UTC" if lesson.due else ""
-        click.echo(f"{lesson.id.ljust(width)}  {state:<21} {lesson.title}{due}")
-    click.echo(f"Progress: {_progress(workspace)}")
+        click.echo(f"{lesson.id.ljust(width)}  {state:<24} {lesson.title}{due}")
+    click.echo(f"Progress: {workspace.progress()}")
 
 
 @main.command()
-@click.argument("lesson_id", metavar="[LESSON]", required=False)
-@click.option("--student", default=None, help="Your student id (remembered for next time).")
+@lesson_argument(required=False)
+@click.option("--student", default=None,
+              help="Your student id (remembered; or set COURSE_STUDENT).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Where to put the archive (default: the exchange folder; remembered).")
+              help=f"Where to put the archive (remembered; or set COURSE_EXCHANGE; default: "
+                   f"{DEFAULT_EXCHANGE}/ in your workspace).")
 @click.option("--force", is_flag=True, help="Submit even if the file is the untouched exercise.")
 @DIR_OPTION
 @COURSE_OPTION
@@ -235,20 +308,26 @@ def submit(lesson_id: str | None, student: str | None, out_dir: Path | None, for
     from grader.sandbox.host import RunnerHost
 
     workspace, lesson, module = _fetched(course_path, lesson_id, workspace_dir)
-    if workspace.is_stub(lesson) and not force:
-        raise click.ClickException(f"{os.path.relpath(module)} is still the untouched exercise; "
-                                   f"edit it first (or add --force to submit it as it is)")
+    if student is not None and not is_student_id(student):
+        raise click.UsageError(f"a student id is {STUDENT_ID_RULE}")
+    remembered = {key: value for key, value in (
+        ("student", student), ("exchange", str(out_dir.resolve()) if out_dir else None)) if value}
+    if remembered:  # kept even when this submission is refused below
+        workspace.update_state(**remembered)
     state = workspace.state()
     student = student or os.environ.get("COURSE_STUDENT") or state.get("student")
     if not student:
         raise click.UsageError(f"who are you? course submit {lesson.id} --student YOUR_ID "
                                f"(remembered afterwards)")
-    if not STUDENT_ID.match(student):
+    if not is_student_id(student):
         raise click.UsageError(f"a student id is {STUDENT_ID_RULE}")
+    if workspace.is_stub(lesson) and not force:
+        raise click.ClickException(f"{os.path.relpath(module)} is still the untouched exercise; "
+                                   f"edit it first (or add --force to submit it as it is)")
     exchange = out_dir or os.environ.get("COURSE_EXCHANGE") or state.get("exchange")
-    exchange = Path(exchange) if exchange else workspace.root / "submissions"
+    exchange = Path(exchange) if exchange else workspace.root / DEFAULT_EXCHANGE
     with RunnerHost(lesson.preload) as host:
-        passed = _check_once(workspace, lesson, host, None)
+        passed = _check_once(workspace, lesson, host, next_step=False)
     try:
         archive = workspace.write_submission(lesson, student, exchange)
     except OSError as exc:
@@ -258,6 +337,7 @@ def submit(lesson_id: str | None, student: str | None, out_dir: Path | None, for
     if not passed:
         click.echo("Note: some public checks fail; you can submit again after fixing them "
                    "(the latest submission counts).")
+    click.echo(f"Progress: {workspace.progress()}")
 
 
 if __name__ == "__main__":

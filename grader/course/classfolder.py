@@ -9,14 +9,49 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 from grader.course.times import parse_utc, utc_iso
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-STUDENT_ID_RULE = "letters, digits, '.', '_' or '-', starting with a letter or digit, at most 64"
+STUDENT_ID_RULE = ("letters of any script, digits, '.', '_' or '-', starting with a letter or "
+                   "digit, at most 64")
+MAX_STUDENT_ID = 64
 MAX_SUBMISSION_BYTES = 1024 * 1024
 METADATA = "submission.json"
+
+
+def student_id(name: str) -> str | None:
+    """``name`` as a student id, or None when it is not one.
+
+    Names in any script are ids (``zoë``, ``李明``), in Unicode's composed form (NFC): the
+    same name typed on two systems (``zoë`` precomposed, or ``o`` + a combining diaeresis) is
+    one id, which is why a class folder holding both spellings is reported, not merged.
+    """
+    name = unicodedata.normalize("NFC", name)
+    if not 0 < len(name) <= MAX_STUDENT_ID or unicodedata.category(name[0])[0] not in "LN":
+        return None
+    if all(unicodedata.category(c)[0] in "LNM" or c in "._-" for c in name):
+        return name
+    return None
+
+
+def is_student_id(name: str) -> bool:
+    return student_id(name) is not None
+
+
+def suggested_id(name: str) -> str:
+    """An id close to ``name`` to suggest in a message (spaces and the like become '_')."""
+    name = unicodedata.normalize("NFC", name)
+    kept = "".join(c if unicodedata.category(c)[0] in "LNM" or c in "._-" else "_" for c in name)
+    return re.sub(r"_+", "_", kept).strip("._-")[:MAX_STUDENT_ID] or "student"
+
+
+def shown(name: str) -> str:
+    """A file name as a message shows it: quoted, with invisible differences made visible."""
+    if name.isprintable() and unicodedata.is_normalized("NFC", name):
+        return repr(name)
+    return ascii(name)
 
 
 def metadata_text(submitted_at: dt.datetime | None, origin: str, sha: str) -> str:

@@ -171,7 +171,25 @@ def load_course(path: Path | None = None) -> Course:
         root = path.parent if path.name == COURSE_FILE else path
         if not (root / COURSE_FILE).is_file():
             raise CourseError(f"{root / COURSE_FILE} does not exist; pass the course folder")
-    return parse_course(root / COURSE_FILE)
+    course = parse_course(root / COURSE_FILE)
+    check_layout(course)
+    return course
+
+
+def check_layout(course: Course) -> None:
+    """Every lesson's module exists in its exercise folder (a typo in ``module`` otherwise
+    grades the hidden suite alone and ships a release students cannot fetch from)."""
+    for number, lesson in enumerate(course.lessons, start=1):
+        stub = course.stub_path(lesson)
+        if stub.is_file():
+            continue
+        folder = course.exercise_dir(lesson)
+        there = sorted(p.name for p in folder.glob("*.py")) if folder.is_dir() else []
+        found = f"{folder.relative_to(course.root)}/ holds {', '.join(there)}" if there else (
+            f"{folder.relative_to(course.root)}/ has no Python file")
+        raise CourseError(f"{course.config_path}: [[lessons]] #{number} ({lesson.id}): module = "
+                          f"{lesson.module!r}, but {stub.relative_to(course.root)} does not "
+                          f"exist ({found}); fix the name or add the file")
 
 
 def parse_course(config_path: Path) -> Course:

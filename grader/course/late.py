@@ -1,4 +1,9 @@
-"""The late policy, as a pure function of the due date and the submission time."""
+"""The late policy, as a pure function of the due date and the submission time.
+
+As ``course.toml`` documents it (and as Canvas and Moodle do): each started day late costs a
+share of the lesson's points (``penalty_per_day``), subtracted from what the submission
+earned and floored at zero; later than ``max_days_late`` scores zero.
+"""
 
 from __future__ import annotations
 
@@ -14,26 +19,29 @@ DAY = dt.timedelta(days=1)
 @dataclass(frozen=True)
 class Lateness:
     days_late: int  # started days after the due date (0 when on time or within the grace)
-    factor: float  # what share of the earned points is kept
+    share_lost: float  # share of the lesson's points taken off (1.0: all of them)
     note: str  # for the gradebook row and the student's feedback
+
+    def points_after(self, earned: float, possible: float) -> float:
+        """What is left of ``earned`` (out of ``possible``) after the penalty, never below 0."""
+        return max(0.0, earned - self.share_lost * possible)
 
 
 def assess(policy: LatePolicy, due: dt.datetime | None,
            submitted_at: dt.datetime | None) -> Lateness:
-    """How late a submission is and what share of its points it keeps."""
+    """How late a submission is and what share of the lesson's points it loses."""
     if due is None:
-        return Lateness(0, 1.0, "")
+        return Lateness(0, 0.0, "")
     if submitted_at is None:
-        return Lateness(0, 1.0, "no submission time recorded: counted as on time")
+        return Lateness(0, 0.0, "no submission time recorded: counted as on time")
     late_by = submitted_at - due
     if late_by <= dt.timedelta(minutes=policy.grace_minutes):
         within = " (within the grace period)" if late_by > dt.timedelta(0) else ""
-        return Lateness(0, 1.0, f"on time{within}")
+        return Lateness(0, 0.0, f"on time{within}")
     days = math.ceil(late_by / DAY)
     if policy.max_days_late is not None and late_by > policy.max_days_late * DAY:
-        return Lateness(days, 0.0, f"{days} days late, more than {policy.max_days_late:g}: "
+        return Lateness(days, 1.0, f"{days} days late, more than {policy.max_days_late:g}: "
                                    f"scores zero")
-    factor = max(0.0, 1.0 - policy.penalty_per_day * days)
-    penalty = f", {1 - factor:.0%} off" if factor < 1 else ""
-    return Lateness(days, factor, f"{days} day{'s' if days > 1 else ''} late{penalty}")
-
+    share = min(1.0, policy.penalty_per_day * days)
+    penalty = f", {share:.0%} of the lesson's points off" if share > 0 else ""
+    return Lateness(days, share, f"{days} day{'s' if days > 1 else ''} late{penalty}")

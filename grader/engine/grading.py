@@ -64,8 +64,12 @@ def job_limits(course: Course) -> JobLimits:
 def suite_paths(course: Course, lesson: Lesson, *, public: bool, hidden: bool) -> list[Path]:
     """The test files to run: the public checks and/or the hidden suite folder."""
     paths = []
-    if public and course.public_checks_path(lesson).is_file():
-        paths.append(course.public_checks_path(lesson))
+    if public:
+        checks = course.public_checks_path(lesson)
+        if not checks.is_file():
+            raise GradingError(f"{lesson.id} has no public checks: {checks} does not exist "
+                               f"(the public checks of {lesson.module} are test_{lesson.module})")
+        paths.append(checks)
     if hidden and course.hidden_suite_dir(lesson).is_dir():
         paths.append(course.hidden_suite_dir(lesson))
     if not paths:

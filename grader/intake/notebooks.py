@@ -21,7 +21,11 @@ TIMESTAMP_FILE = "timestamp.txt"  # nbgrader's record of when a notebook was sub
 
 def read_notebook(data: bytes):
     """The notebook in ``data`` (nbformat v4), validated; ``ValueError`` in one line if not."""
-    import nbformat
+    try:
+        import nbformat
+    except ImportError:
+        raise ValueError("reading notebooks needs nbformat: pip install the course with its "
+                         "nbgrader extra (pip install '.[nbgrader]')") from None
 
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise ValueError(f"the notebook is larger than {MAX_NOTEBOOK_BYTES} bytes")

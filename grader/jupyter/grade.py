@@ -67,7 +67,7 @@ def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = Fals
     """Grade every submitted notebook of ``lessons`` and record the scores in the gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from grader.course.classfolder import STUDENT_ID
+    from grader.course.classfolder import is_student_id
     from grader.course.config import runner_preload
     from grader.engine.grading import Submission, grade
     from grader.intake.notebooks import MAX_NOTEBOOK_BYTES, module_from_notebook
@@ -93,7 +93,7 @@ def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = Fals
             subs, who = [], []
             for student, path in found:
                 what = f"submitted/{student}/{lesson.id}"
-                if not STUDENT_ID.match(student) or path.is_symlink():
+                if not is_student_id(student) or path.is_symlink():
                     report.skipped.append((what, "not a valid student folder or notebook"))
                     continue
                 data = path.read_bytes() if path.stat().st_size <= MAX_NOTEBOOK_BYTES else b""

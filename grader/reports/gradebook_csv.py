@@ -1,5 +1,6 @@
 """gradebook.csv: one row per student, points per lesson (after late penalties), the penalties,
-and the total."""
+why each lesson scored what it did (not implemented, syntax error, import error, time limit,
+suspicious, crashed, could not be graded, not submitted; and how late), and the total."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def gradebook_csv(rows: Sequence[StudentRow]) -> str:
                 status = "not submitted"
             else:
                 status = entry.lateness.note if entry.lateness and entry.lateness.note else "on time"
+                if entry.result is not None and entry.result.status:
+                    status = f"{entry.result.status}; {status}"
             cells += [format_points(entry.points), format_points(entry.penalty), status]
         cells.append(format_points(row.total))
         writer.writerow(cells)

@@ -30,17 +30,19 @@ def write_outputs(course: Course, lessons: Sequence[Lesson], students: Sequence[
     write_if_changed(out / "gradebook.csv", gradebook_csv(rows))
     hints = load_hints(course)
     notes: list[str] = []
+    feedback: dict[str, str] = {}
     for row in rows:
         for entry in row.entries:
             if entry.result is not None:
                 data = results_json(entry.result)
-                if entry.lateness and entry.lateness.factor < 1:
+                if entry.lateness and entry.lateness.share_lost > 0:
                     data["output"] = "\n".join(filter(None, [data.get("output", ""),
                                                              f"Late: {entry.lateness.note}"]))
                 write_if_changed(out / "results" / row.student / f"{entry.lesson.id}.json",
                                  json.dumps(data, indent=2) + "\n")
                 notes.extend(n for n in entry.result.notes if n not in notes)
-        write_if_changed(out / "feedback" / f"{row.student}.md", student_feedback(course, row, hints))
+        feedback[row.student] = student_feedback(course, row, hints)
+        write_if_changed(out / "feedback" / f"{row.student}.md", feedback[row.student])
         write_if_changed(out / INSTRUCTOR_ONLY / f"{row.student}.md", instructor_details(course, row))
-    write_report(course, rows, out / "report", not_graded, notes)
+    write_report(course, rows, out / "report", not_graded, notes, feedback)
     return rows

@@ -30,7 +30,9 @@ class Entry:
 
     @property
     def points(self) -> float:
-        return self.earned * (self.lateness.factor if self.lateness else 1.0)
+        if self.lateness is None:
+            return self.earned
+        return self.lateness.points_after(self.earned, self.lesson.points)
 
     @property
     def penalty(self) -> float:

@@ -39,9 +39,9 @@ def draw(course: Course, lesson: Lesson, source: bytes, host, path: Path) -> Non
                             host=host, limits=job_limits(course),
                             job_seconds=course.limits.job_seconds,
                             call_seconds=course.limits.call_seconds, bans=lesson.bans)
-    figure, axes = plt.subplots(figsize=(7, 4.5), dpi=110)
+    figure = plt.figure(figsize=(9, 4.5), dpi=110)
     try:
-        drawer(proxy, axes)
+        drawer(proxy, figure)
     except StudentFacing as exc:
         raise PlotError(exc.feedback) from None
     except (TypeError, ValueError, IndexError, KeyError) as exc:
@@ -56,7 +56,9 @@ def draw(course: Course, lesson: Lesson, source: bytes, host, path: Path) -> Non
     write_atomic(Path(path), buffer.getvalue())
 
 
-def _lesson2(sub, axes) -> None:
+def _lesson2(sub, figure) -> None:
+    """The loss over w, and the derivative the lesson is about: dL/dw is the loss's slope,
+    zero where the loss is smallest."""
     import torch
 
     x = torch.linspace(-2, 2, 25, dtype=torch.float64)
@@ -64,19 +66,34 @@ def _lesson2(sub, axes) -> None:
     ws = torch.linspace(-1, 4, 201, dtype=torch.float64)
     curve = torch.as_tensor(sub.loss_curve(x, y, ws))
     best = int(torch.argmin(curve))
-    axes.plot(ws, curve, label="your loss_curve(x, y, ws)")
-    axes.scatter([float(ws[best])], [float(curve[best])], color="crimson", zorder=3,
-                 label=f"minimum at w = {float(ws[best]):.3f}")
-    axes.set_xlabel("w")
-    axes.set_ylabel("mean squared error")
-    axes.legend()
+    left, right = figure.subplots(1, 2)
+    left.plot(ws, curve, label="your loss_curve(x, y, ws)")
+    left.scatter([float(ws[best])], [float(curve[best])], color="crimson", zorder=3,
+                 label=f"smallest at w = {float(ws[best]):.3f}")
+    left.set_xlabel("w")
+    left.set_ylabel("L(w) = mean((x·w − y)²)")
+    left.set_title("the loss")
+    left.legend(fontsize=8)
+    sample = ws[::10]
+    slopes = [float(torch.as_tensor(sub.mse_grad(x, y, float(w))[0])) for w in sample]
+    right.plot(sample, slopes, marker="o", markersize=3, label="your mse_grad: dL/dw")
+    right.plot(ws[1:-1], (curve[2:] - curve[:-2]) / (ws[2] - ws[0]), color="grey", linestyle=":",
+               label="slope of your loss curve")
+    right.axhline(0, color="black", linewidth=0.6)
+    right.axvline(float(ws[best]), color="crimson", linestyle="--", linewidth=0.8,
+                  label="where the loss is smallest")
+    right.set_xlabel("w")
+    right.set_ylabel("dL/dw")
+    right.set_title("its derivative: zero at the minimum")
+    right.legend(fontsize=8)
 
 
-def _lesson3(sub, axes) -> None:
+def _lesson3(sub, figure) -> None:
     import torch
 
     from grader.checks import generator
 
+    axes = figure.subplots()
     x = torch.linspace(-1, 1, 32, dtype=torch.float64)
     y = 2.0 * x + 0.1 * torch.cos(7 * x)
     runs = {
@@ -88,46 +105,66 @@ def _lesson3(sub, axes) -> None:
         axes.plot(range(1, len(losses) + 1), torch.as_tensor(losses), marker=".", label=label)
     axes.set_yscale("log")
     axes.set_xlabel("epoch")
-    axes.set_ylabel("full-batch MSE after the epoch")
+    axes.set_ylabel("full-batch MSE after the epoch (log scale)")
     axes.legend()
 
 
-def _lesson4(sub, axes) -> None:
+def _lesson4(sub, figure) -> None:
+    """Each optimizer's iterates as markers on f(x), from its start to where it ends."""
     import math
 
     import torch
 
     from grader.checks import source_fn
 
+    axes = figure.subplots()
     f = source_fn("lambda x: (x * torch.cos(math.pi * x)).sum()")
     settings = sub.escape_hyperparameters()
     lr, momentum = float(settings["lr"]), float(settings["momentum"])
     x0 = torch.tensor([-0.8], dtype=torch.float64)
     grid = torch.linspace(-1, 2, 300, dtype=torch.float64)
     axes.plot(grid, grid * torch.cos(math.pi * grid), color="grey", label="f(x) = x·cos(πx)")
-    for label, mu in ((f"gradient descent (lr = {lr:g})", 0.0), (f"momentum {momentum:g}", momentum)):
+    for (label, mu), colour in zip(((f"gradient descent (lr = {lr:g})", 0.0),
+                                    (f"momentum μ = {momentum:g}", momentum)),
+                                   ("tab:blue", "tab:orange"), strict=True):
         path = torch.as_tensor(sub.minimize(f, x0, lr, 200, mu)).reshape(-1)
-        axes.plot(path, path * torch.cos(math.pi * path), marker=".", markersize=3, label=label)
+        values = path * torch.cos(math.pi * path)
+        axes.plot(path, values, linestyle="none", marker="o", markersize=3, alpha=0.5,
+                  color=colour, label=f"{label}: iterates")
+        axes.plot([float(path[-1])], [float(values[-1])], marker="*", markersize=14,
+                  color=colour, linestyle="none", label=f"{label}: ends at x = {float(path[-1]):.3f}")
+    axes.plot([-0.8], [-0.8 * math.cos(-0.8 * math.pi)], marker="s", markersize=9, color="black",
+              linestyle="none", label="start x₀ = −0.8")
     axes.set_xlabel("x")
     axes.set_ylabel("f(x)")
-    axes.legend()
+    axes.legend(fontsize=7)
 
 
-def _lesson5(sub, axes) -> None:
+def _lesson5(sub, figure) -> None:
     import torch
 
+    left, right = figure.subplots(1, 2)
     x = torch.linspace(-5, 5, 201, dtype=torch.float64)
-    curves = {
-        "sigmoid(x)": sub.sigmoid(x),
-        "sigmoid_grad(x)": sub.sigmoid_grad(x),
-        "tanh_grad(x)": sub.tanh_grad(x),
-        "relu_grad(x)": sub.relu_grad(x),
-    }
-    for label, values in curves.items():
-        axes.plot(x, torch.as_tensor(values), label=label)
-    axes.axhline(0.25, color="grey", linestyle=":", label="σ' peaks at 0.25")
-    axes.set_xlabel("x")
-    axes.legend()
+    left.plot(x, torch.as_tensor(sub.sigmoid(x)), label="sigmoid(x)")
+    left.plot(x, torch.as_tensor(sub.sigmoid_grad(x)), label="sigmoid_grad(x)")
+    left.plot(x, torch.as_tensor(sub.tanh_grad(x)), label="tanh_grad(x)")
+    left.axhline(0.25, color="grey", linestyle=":", label="σ' peaks at 0.25")
+    left.set_xlabel("x")
+    left.set_ylabel("value")
+    left.legend(fontsize=8)
+    # relu' jumps at 0: two pieces and the value at 0 itself, no vertical line between them
+    negative, positive = x[x < 0], x[x > 0]
+    right.plot(negative, torch.as_tensor(sub.relu_grad(negative)), color="tab:red",
+               label="relu_grad(x), x < 0")
+    right.plot(positive, torch.as_tensor(sub.relu_grad(positive)), color="tab:green",
+               label="relu_grad(x), x > 0")
+    at_zero = float(torch.as_tensor(sub.relu_grad(torch.zeros(1, dtype=torch.float64)))[0])
+    right.plot([0.0], [at_zero], marker="o", color="black", linestyle="none",
+               label=f"relu_grad(0) = {at_zero:g}")
+    right.set_xlabel("x")
+    right.set_ylabel("relu'(x)")
+    right.set_ylim(-0.2, 1.2)
+    right.legend(fontsize=8)
 
 
 DRAWERS: dict[str, Callable] = {

@@ -1,23 +1,33 @@
-"""The student release: the course's public part as a pip-installable package with ``course``.
+"""The student release: one wheel students install with pip, and a README for them.
 
-Layout of the release folder::
+Layout of ``OUT``::
 
-    README.md, pyproject.toml
-    grader/                      the package (engine, checker, runner, both command lines)
-    grader/_course/course.toml   the public course file
-    grader/_course/hints.toml
-    grader/_course/exercises/    stubs, public checks, notes, helper files
+    README.md                                    the first five minutes, for students
+    torch_fundamentals_course-<v>-py3-none-any.whl
 
-It is built in a temporary folder, checked for leaks by content (solution function bodies by
-their syntax tree, and every line that only private files contain), and moved into place only
-when clean: a release that leaks is never written.
+The wheel holds what students run and nothing else: the ``course`` command line, the
+checker, the runner and sandbox, the public-check API (``grader.checks``) and the course's
+public part (``grader/_course``: course.toml without instructor settings, hints, exercises
+with stubs, public checks, notes and helper files). No instructor module, solution, hidden
+test or grading secret. It is written by hand (the wheel format is a zip with three small
+metadata files), so students need no build step and no setuptools; its dependencies are the
+project's own, read from pyproject.toml.
+
+The package tree is built in a temporary folder and checked for leaks by content (solution
+function bodies by their syntax tree, and every run of lines that only private files
+contain) before the wheel is written: a release that leaks is never written.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
+import hashlib
+import io
 import shutil
 import tempfile
+import tomllib
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +45,19 @@ from grader.course.hints import HINTS_FILE
 from grader.course.leaks import line_runs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
+PROJECT_FILE = PACKAGE_DIR.parent / "pyproject.toml"
 BUNDLE = "_course"
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".*", BUNDLE)
+DISTRIBUTION = "torch_fundamentals_course"
+# What students run (paths inside grader/); everything else is the instructor's.
+STUDENT_MODULES = (
+    "__init__.py", "wire.py", "checks.py",
+    "cli/__init__.py", "cli/common.py", "cli/student.py",
+    "course/", "checker/", "sandbox/", "runner/",
+    "engine/__init__.py", "engine/grading.py",
+    "reports/__init__.py", "reports/text.py",
+    "student/__init__.py", "student/workspace.py", "student/watch.py", "student/plots.py",
+)
+WHEEL_TIME = (1980, 1, 1, 0, 0, 0)  # the same release twice is the same wheel
 
 
 class ReleaseError(UserError):
@@ -62,24 +83,38 @@ def build_release(course: Course, out: Path) -> list[Path]:
         raise ReleaseError(f"{out} is inside the course folder; write the release elsewhere")
     staging = Path(tempfile.mkdtemp(prefix=".release-", dir=out.parent if out.parent.exists() else None))
     try:
-        _write(course, staging)
-        leaks = find_leaks(course, staging)
+        tree = staging / "tree"
+        _write_package(course, tree)
+        leaks = find_leaks(course, tree)
         if leaks:
             shown = "; ".join(str(leak) for leak in leaks[:5])
             raise ReleaseError(f"refusing to write a release that leaks private text: {shown}"
                                + (f" (and {len(leaks) - 5} more)" if len(leaks) > 5 else ""))
+        result = staging / "out"
+        result.mkdir()
+        write_wheel(tree, result, student_readme(course))
+        (result / "README.md").write_text(student_readme(course), encoding="utf-8")
         out.parent.mkdir(parents=True, exist_ok=True)
         if out.exists():
             out.rmdir()
-        shutil.move(str(staging), out)
+        shutil.move(str(result), out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return sorted(p for p in out.rglob("*") if p.is_file())
 
 
-def _write(course: Course, root: Path) -> None:
-    shutil.copytree(PACKAGE_DIR, root / "grader", ignore=IGNORED)
-    bundle = root / "grader" / BUNDLE
+def _write_package(course: Course, root: Path) -> None:
+    """``root/grader``: the student modules and the bundled public course."""
+    package = root / "grader"
+    for entry in STUDENT_MODULES:
+        source = PACKAGE_DIR / entry
+        if entry.endswith("/"):
+            shutil.copytree(source, package / entry,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
+        else:
+            (package / entry).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, package / entry)
+    bundle = package / BUNDLE
     bundle.mkdir()
     (bundle / COURSE_FILE).write_text(public_course_toml(course))
     if (course.root / HINTS_FILE).is_file():
@@ -87,8 +122,56 @@ def _write(course: Course, root: Path) -> None:
     for lesson in course.lessons:
         shutil.copytree(course.exercise_dir(lesson), bundle / EXERCISES_DIR / lesson.id,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    (root / "pyproject.toml").write_text(PYPROJECT.format(version=__version__))
-    (root / "README.md").write_text(student_readme(course))
+
+
+def project_dependencies() -> list[str]:
+    """The project's own dependencies (pyproject.toml's [project] dependencies): one place."""
+    try:
+        project = tomllib.loads(PROJECT_FILE.read_text(encoding="utf-8"))["project"]
+        return list(project["dependencies"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        from importlib.metadata import PackageNotFoundError, requires
+
+        try:
+            return [r for r in requires("torch-grader-course") or [] if "extra ==" not in r]
+        except PackageNotFoundError:
+            raise ReleaseError("cannot find the project's dependencies: run grader release "
+                               "from the course's checkout or its installed package") from None
+
+
+def write_wheel(tree: Path, out: Path, readme: str) -> Path:
+    """A py3-none-any wheel of ``tree`` (the package folders) into ``out`` (PEP 427)."""
+    name = f"{DISTRIBUTION}-{__version__}"
+    info = f"{name}.dist-info"
+    requires = "".join(f"Requires-Dist: {dependency}\n" for dependency in project_dependencies())
+    metadata = (f"Metadata-Version: 2.1\nName: {DISTRIBUTION.replace('_', '-')}\n"
+                f"Version: {__version__}\nSummary: PyTorch fundamentals: exercises you complete "
+                f"and check locally with `course`.\nRequires-Python: >=3.11\n{requires}"
+                f"Description-Content-Type: text/markdown\n\n{readme}")
+    files: dict[str, bytes] = {
+        path.relative_to(tree).as_posix(): path.read_bytes()
+        for path in sorted(tree.rglob("*")) if path.is_file()
+    }
+    files[f"{info}/METADATA"] = metadata.encode()
+    files[f"{info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: grader release\n"
+                              b"Root-Is-Purelib: true\nTag: py3-none-any\n")
+    files[f"{info}/entry_points.txt"] = b"[console_scripts]\ncourse = grader.cli.student:main\n"
+    record = [f"{path},sha256={_digest(data)},{len(data)}" for path, data in files.items()]
+    files[f"{info}/RECORD"] = ("\n".join([*record, f"{info}/RECORD,,"]) + "\n").encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as wheel:
+        for path, data in files.items():
+            entry = zipfile.ZipInfo(path, WHEEL_TIME)
+            entry.external_attr = 0o644 << 16
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            wheel.writestr(entry, data)
+    target = out / f"{name}-py3-none-any.whl"
+    target.write_bytes(buffer.getvalue())
+    return target
+
+
+def _digest(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
 def public_course_toml(course: Course) -> str:
@@ -197,33 +280,12 @@ def find_leaks(course: Course, release: Path) -> list[Leak]:
     return leaks
 
 
-PYPROJECT = """\
-[build-system]
-requires = ["setuptools>=64"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "torch-fundamentals-course"
-version = "{version}"
-description = "PyTorch fundamentals: exercises you complete and check locally with `course`."
-readme = "README.md"
-requires-python = ">=3.11"
-dependencies = ["torch>=2.2", "numpy>=1.24", "pytest>=8", "click>=8.1", "matplotlib>=3.7"]
-
-[project.scripts]
-course = "grader.cli.student:main"
-
-[tool.setuptools.packages.find]
-include = ["grader*"]
-
-[tool.setuptools.package-data]
-grader = ["checker/pytest.ini", "_course/**/*"]
-"""
 
 
 def student_readme(course: Course) -> str:
     rows = "\n".join(f"| `{lesson.id}` | {lesson.title} | `{lesson.module}` |"
                      for lesson in course.lessons)
+    wheel = f"{DISTRIBUTION}-{__version__}-py3-none-any.whl"
     return f"""# {course.name}
 
 {len(course.lessons)} lessons. In each you complete a Python module; `course check` runs the
@@ -233,30 +295,55 @@ public checks on it as you work, and your instructor grades it with more (hidden
 |---|---|---|
 {rows}
 
-## Install
+## The first five minutes
 
-```bash
-pip install .          # from this folder; gives you the `course` command
-```
+1. **Install PyTorch's CPU build first** (a few hundred MB instead of several GB of GPU
+   libraries), then the course, in a fresh virtual environment:
 
-(or run it in place: `python -m grader.cli.student ...` from this folder.)
+   ```bash
+   python3 -m venv course-env && . course-env/bin/activate
+   pip install torch --index-url https://download.pytorch.org/whl/cpu
+   pip install {wheel}
+   course --version
+   ```
 
-## Work through a lesson
+2. **Fetch the first lesson and read its notes**:
 
-```bash
-mkdir my-work && cd my-work
-course fetch lesson1            # lesson1/: the exercise, its public checks, notes.md
-course check lesson1            # run the public checks; the first failure is explained
-course check lesson1 --watch    # check again every time you save
-course hint lesson1             # the next hint for what you are stuck on
-course submit lesson1 --student YOUR_ID   # an archive for your instructor
-course status                   # where you are: 3/{len(course.lessons)} lessons
-```
+   ```bash
+   mkdir my-work && cd my-work
+   course list                 # the lessons, their due dates and where you stand
+   course fetch lesson1        # lesson1/: the exercise to edit, its public checks, notes.md
+   ```
 
-`course fetch` never overwrites your work: if you edited the file it is left alone, and with
-`--force` the old version is kept as a timestamped backup. `course check --plot picture.png`
-draws your functions at work for lessons 2 to 5.
+3. **Edit, then check** (again and again; `--watch` checks on every save):
+
+   ```bash
+   course check lesson1        # the first failing check, with what was expected and what came back
+   course check lesson1 -v     # also the line of your file it points at, and what you printed
+   course check lesson1 --all  # every failing check
+   course hint lesson1         # the next hint for what you are stuck on
+   ```
+
+4. **Submit** when the public checks pass:
+
+   ```bash
+   course submit lesson1 --student YOUR_ID
+   ```
+
+   This writes `submissions/YOUR_ID__lesson1__<time>.zip` (your file plus a manifest with the
+   time and a checksum). **Hand that archive in the way your instructor says**: upload it to
+   the course's page, or, if your course has a shared exchange folder, submit straight into
+   it with `--out /path/to/exchange` (or `export COURSE_EXCHANGE=/path/to/exchange`). Your id
+   and the folder are remembered; submit again any time, and the latest submission counts.
+
+5. **See where you are**: `course status` (each lesson: not fetched, in progress, public
+   checks passed, submitted) and your progress ("2/{len(course.lessons)} lessons submitted").
+
+`course fetch` never overwrites your work: an edited file is left alone, and `course reset
+LESSON` puts the exercise back after saving your version as a timestamped backup. `course check
+--plot picture.png` draws your functions at work for lessons 2 to 5. Shell completion:
+`eval "$(_COURSE_COMPLETE=bash_source course)"` in your `~/.bashrc`.
 
 Passing the public checks is a good sign, not a grade: hidden tests run when your instructor
-grades (random inputs, float32 and float64, edge cases).
+grades (random inputs, float32 and float64, more sizes).
 """

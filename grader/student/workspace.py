@@ -26,6 +26,20 @@ NOT_FETCHED = "not fetched"
 IN_PROGRESS = "in progress"
 PASSED = "public checks passed"
 SUBMITTED = "submitted"
+SUBMITTED_EDITED = "submitted, edited since"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Two counts, each saying what it counts."""
+
+    submitted: int
+    passing: int
+    lessons: int
+
+    def __str__(self) -> str:
+        return (f"{self.submitted}/{self.lessons} lessons submitted · "
+                f"{self.passing}/{self.lessons} pass their public checks")
 
 
 @dataclass(frozen=True)
@@ -116,16 +130,34 @@ class Workspace:
         return module.exists() and module.read_bytes() == self.course.stub_path(lesson).read_bytes()
 
     def status(self, lesson: Lesson) -> str:
+        """Where the lesson stands: a submission is remembered even after later edits."""
         module = self.module_path(lesson)
         if not module.exists():
             return NOT_FETCHED
         record = self.lesson_state(lesson)
         current = sha256(module.read_bytes())
-        if record.get("submitted_sha256") == current:
-            return SUBMITTED
+        if record.get("submitted_sha256"):
+            return SUBMITTED if record["submitted_sha256"] == current else SUBMITTED_EDITED
         if record.get("passed_sha256") == current:
             return PASSED
         return IN_PROGRESS
+
+    def progress(self) -> Progress:
+        """How many lessons are submitted, and how many pass their public checks now."""
+        lessons = self.course.lessons
+        submitted = sum(self.status(lesson) in (SUBMITTED, SUBMITTED_EDITED) for lesson in lessons)
+        passing = sum(self.passes_now(lesson) for lesson in lessons)
+        return Progress(submitted, passing, len(lessons))
+
+    def passes_now(self, lesson: Lesson) -> bool:
+        """The module as it is now passed the public checks when it was last checked."""
+        module = self.module_path(lesson)
+        record = self.lesson_state(lesson)
+        return module.exists() and record.get("passed_sha256") == sha256(module.read_bytes())
+
+    def reset(self, lesson: Lesson) -> Path | None:
+        """Put the untouched exercise back; an edited module is kept as a backup (returned)."""
+        return self.fetch(lesson, force=True).backup
 
     def record_check(self, lesson: Lesson, source: bytes, passed: bool,
                      failing_functions: list[str]) -> None:
@@ -135,11 +167,15 @@ class Workspace:
     # ------------------------------------------------------------------ hints
 
     def next_hint(self, lesson: Lesson, function: str, hints: tuple[str, ...]) -> tuple[int, str]:
-        """The next unseen hint for ``function`` (1-based number, text); the last repeats."""
+        """The next unseen hint for ``function`` (1-based number, text).
+
+        After the last one the number is ``len(hints) + 1`` and the text is empty: there are
+        no more (the student can still read them all again with ``again``).
+        """
         shown = self.lesson_state(lesson).get("hints_shown", {})
-        number = min(int(shown.get(function, 0)) + 1, len(hints))
+        number = min(int(shown.get(function, 0)) + 1, len(hints) + 1)
         self.update_state(lesson.id, hints_shown={**shown, function: number})
-        return number, hints[number - 1]
+        return number, hints[number - 1] if number <= len(hints) else ""
 
     # ------------------------------------------------------------------ submit
 
