@@ -1,7 +1,9 @@
 """Lesson 5 · activation and loss gradients: sigmoid, tanh, ReLU, softmax and cross-entropy.
 
-Every function works on detached values and returns new tensors in its input's dtype; the
-``*_grad`` functions compute derivatives from formulas, without autograd.
+Rules for every function: leave the arguments unchanged, keep the input's dtype (float32
+stays float32), and return new tensors that do not require grad (also when an argument
+does) and share no memory with an argument. The ``*_grad`` functions compute derivatives
+from formulas, without autograd.
 """
 
 import torch
@@ -13,8 +15,8 @@ def sigmoid(x: torch.Tensor) -> torch.Tensor:
     """Logistic function σ(x) = 1 / (1 + e^(−x)), elementwise, computed without overflow.
 
     Must be finite and saturate correctly (to 1.0 for large positive x, to 0.0 for large
-    negative x) for |x| up to 1e4 and for ±inf, with no overflow warnings, in float32 and
-    float64. Same shape and dtype as x; NaN stays NaN.
+    negative x) for |x| up to 1e4, with no overflow warnings, in float32 and float64.
+    Same shape and dtype as x.
     ``torch.sigmoid``, ``torch.special.expit`` and ``F.sigmoid`` are disabled while graded.
     """
     raise NotImplementedError(
@@ -26,8 +28,9 @@ def sigmoid(x: torch.Tensor) -> torch.Tensor:
 def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
     """Derivative of the sigmoid, σ'(x) = σ(x)·(1 − σ(x)), elementwise.
 
-    At most 0.25 (at x = 0); 0.0, never NaN, where σ saturates (|x| up to 1e4).
-    Same shape and dtype as x. Autograd is disabled while graded: use the formula.
+    At most 0.25 (at x = 0); 0.0, never nan, where σ saturates (|x| up to 1e4).
+    Same shape and dtype as x. Autograd is disabled while graded, and the answer must be the
+    formula's value (a finite difference of the sigmoid is not accurate enough).
     """
     raise NotImplementedError(
         "TODO: compute σ(x) first, then the formula — see notes.md, section Sigmoid"
@@ -37,7 +40,8 @@ def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
 def tanh_grad(x: torch.Tensor) -> torch.Tensor:
     """Derivative of tanh, 1 − tanh(x)², elementwise; same shape and dtype as x.
 
-    Autograd is disabled while graded: use the formula.
+    1 at x = 0 and 0.0, never nan, far out (|x| up to 1e4). ``torch.tanh`` is allowed.
+    Autograd is disabled while graded, and the answer must be the formula's value.
     """
     raise NotImplementedError("TODO: use 1 − tanh(x)² — see notes.md, section Tanh")
 
@@ -45,8 +49,8 @@ def tanh_grad(x: torch.Tensor) -> torch.Tensor:
 def relu_grad(x: torch.Tensor) -> torch.Tensor:
     """Derivative of ReLU: 1 where x > 0, else 0 (also 0 at x = 0, as PyTorch does).
 
-    Returned in x's dtype (a float64 x gives float64 ones and zeros) and shape; NaN inputs
-    give 0. Autograd is disabled while graded.
+    Returned in x's dtype (a float64 x gives float64 ones and zeros) and shape.
+    Autograd is disabled while graded, and the answer must be exactly 1 or 0.
     """
     raise NotImplementedError(
         "TODO: 1 where x > 0, else 0, in x's dtype — see notes.md, section ReLU"
@@ -68,13 +72,12 @@ def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy of a batch: mean over i of −log softmax(logits[i])[target[i]].
 
-    logits: (N, C) floating tensor; target: (N,) int64 class indices in [0, C).
+    logits: (N, C) floating tensor; target: (N,) int64 class indices in [0, C) (you may
+    assume valid arguments). Pick one entry per row: row i's entry is in column target[i].
     Returns a 0-dim tensor in logits' dtype, finite for logits up to ±1e4 (as
-    ``F.cross_entropy`` gives).
-    Errors: logits not 2-D or target not of shape (N,) → ``ValueError``; target not int64 →
-    ``TypeError``; a class index outside [0, C) → ``IndexError``.
+    ``F.cross_entropy`` gives), also when a target's probability underflows to 0.
     ``F.cross_entropy``, ``F.nll_loss``, ``F.log_softmax`` and ``torch.logsumexp`` are
-    disabled while graded.
+    disabled while graded: write the log-sum-exp yourself.
     """
     raise NotImplementedError(
         "TODO: −log softmax via the log-sum-exp trick, averaged over the batch — see "
@@ -86,8 +89,9 @@ def cross_entropy_grad(logits: torch.Tensor, target: torch.Tensor) -> torch.Tens
     """Gradient of ``cross_entropy`` with respect to the logits: (softmax − one-hot) / N.
 
     The one-hot row i has a 1 in column target[i] (classes run along dim 1).
-    Same shape (N, C) and dtype as logits, finite for logits up to ±1e4; same argument
-    checks and errors as ``cross_entropy``. Autograd is disabled while graded.
+    Same shape (N, C) and dtype as logits, finite for logits up to ±1e4. Autograd is
+    disabled while graded, and the answer must be the formula's value (a finite difference
+    of ``cross_entropy`` is not accurate enough).
     """
     raise NotImplementedError(
         "TODO: softmax over the classes minus the one-hot targets, divided by N — see "
@@ -100,8 +104,11 @@ def chain_grad(x: torch.Tensor, depth: int, activation: str) -> torch.Tensor:
 
     ``activation`` is one of "sigmoid", "tanh", "relu" (exact, lowercase); depth 0 (the
     identity) gives ones. Same shape and dtype as x.
+    Each layer's derivative is taken at that layer's own input, and the factors are
+    multiplied (chain rule).
     Any other activation name or a negative depth → ``ValueError`` (checked even when
-    depth is 0). Autograd is disabled while graded.
+    depth is 0). Autograd is disabled while graded, and the answer must be the product's
+    value (a finite difference of the composition is not accurate enough).
     """
     raise NotImplementedError(
         "TODO: run the layers forward and multiply each layer's derivative at its own "

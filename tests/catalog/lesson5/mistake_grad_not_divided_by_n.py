@@ -1,5 +1,5 @@
 """mistake: returns softmax − one-hot without dividing by the batch size N
-named: divided by n
+named: not divided by n
 function: cross_entropy_grad
 
 Catalog entry: the reference solution with this one mistake in cross_entropy_grad.
@@ -15,8 +15,8 @@ def sigmoid(x: torch.Tensor) -> torch.Tensor:
 
     Only e^(−|x|) is ever evaluated, which lies in (0, 1]:
     σ(x) = 1 / (1 + e^(−|x|)) for x ≥ 0 and e^(−|x|) / (1 + e^(−|x|)) for x < 0.
-    So σ saturates to exactly 1.0 and 0.0 for huge |x| (±1e4, ±inf) instead of giving nan.
-    Same shape and dtype as x; NaN stays NaN.
+    So σ saturates to 1.0 and 0.0 for huge |x| (up to ±1e4) instead of giving nan.
+    Same shape and dtype as x.
     """
     x = x.detach()
     e = torch.exp(-x.abs())
@@ -42,7 +42,7 @@ def tanh_grad(x: torch.Tensor) -> torch.Tensor:
 def relu_grad(x: torch.Tensor) -> torch.Tensor:
     """Derivative of ReLU: 1 where x > 0, else 0 (also 0 at x = 0, as PyTorch does).
 
-    Returned in x's dtype and shape; NaN inputs give 0.
+    Returned in x's dtype and shape.
     """
     return (x.detach() > 0).to(x.dtype)
 
@@ -60,38 +60,17 @@ def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
     return e / e.sum(dim=dim, keepdim=True)
 
 
-def _check_classification(logits: torch.Tensor, target: torch.Tensor) -> None:
-    """Raise if logits is not (N, C) or target is not an int64 tensor of shape (N,)."""
-    if logits.dim() != 2:
-        raise ValueError(f"logits must have shape (N, C), got {tuple(logits.shape)}")
-    if target.dtype != torch.int64:
-        raise TypeError(f"target must hold int64 class indices, got {target.dtype}")
-    if target.shape != logits.shape[:1]:
-        raise ValueError(
-            f"target must have shape ({logits.shape[0]},) to match logits "
-            f"{tuple(logits.shape)}, got {tuple(target.shape)}"
-        )
-    num_classes = logits.shape[1]
-    if target.numel() and (target.min() < 0 or target.max() >= num_classes):
-        raise IndexError(f"target values must lie in [0, {num_classes - 1}]")
-
-
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy of a batch: mean over i of −log softmax(logits[i])[target[i]].
 
-    Uses the log-sum-exp form −log softmax(z)[t] = m + log Σ_j exp(z_j − m) − z_t with
-    m = max_j z_j, so logits of ±1e4 give a finite loss (never log(0)).
-
-    logits: (N, C) floating tensor; target: (N,) int64 class indices in [0, C).
-    Returns a 0-dim tensor in logits' dtype.
-    Errors: logits not 2-D or target not of shape (N,) → ``ValueError``; target not int64 →
-    ``TypeError``; a class index outside [0, C) → ``IndexError``.
+    Uses the log-sum-exp form −log softmax(z)[t] = log Σ_j exp(z_j − m) − (z_t − m) with
+    m = max_j z_j, written by hand, so logits of ±1e4 give a finite loss (never log(0)).
+    logits: (N, C); target: (N,) int64 class indices. Returns a 0-dim tensor in logits' dtype.
     """
-    _check_classification(logits, target)
     z = logits.detach()
     shifted = z - z.amax(dim=1, keepdim=True)
     log_sum_exp = torch.log(torch.exp(shifted).sum(dim=1))
-    picked = shifted.gather(1, target.unsqueeze(1)).squeeze(1)
+    picked = shifted[torch.arange(z.shape[0]), target]  # one entry per row
     return (log_sum_exp - picked).mean()
 
 
@@ -99,10 +78,8 @@ def cross_entropy_grad(logits: torch.Tensor, target: torch.Tensor) -> torch.Tens
     """Gradient of ``cross_entropy`` with respect to the logits: (softmax − one-hot) / N.
 
     The one-hot row i has a 1 in column target[i] (classes run along dim 1).
-    Same shape (N, C) and dtype as logits; same argument checks and errors as
-    ``cross_entropy``.
+    Same shape (N, C) and dtype as logits.
     """
-    _check_classification(logits, target)
     probs = softmax(logits, dim=1)
     one_hot = torch.nn.functional.one_hot(target, logits.shape[1]).to(logits.dtype)
     return probs - one_hot
