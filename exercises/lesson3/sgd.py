@@ -1,10 +1,11 @@
 """Lesson 3: training ŷ = x·w by batch gradient descent, per-sample SGD and mini-batches.
 
-The model has one scalar weight w and no bias; x and y are 1-D tensors of N ≥ 1 samples and
-the loss is the mean squared error L(w) = mean((x·w − y)²). Every trainer returns
+The model has one scalar weight w and no bias; x and y are 1-D tensors of N samples and the
+loss is the mean squared error L(w) = mean((x·w − y)²). Every trainer returns
 ``(w, losses)``: w a 0-dim tensor and ``losses[e]`` the full-batch MSE measured after epoch
-e's updates, a 1-D tensor of length ``epochs``, both in x's dtype. Arguments are never
-modified and the returned tensors do not require grad.
+e's updates, a 1-D tensor of length ``epochs``, both in x's dtype. w0 and lr may be Python
+numbers or 0-dim tensors of any floating dtype. Arguments are never modified, and the
+returned tensors do not require grad and share no memory with any argument.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ Scalar = float | torch.Tensor
 def gd_step(w: Scalar, grad: Scalar, lr: Scalar) -> torch.Tensor:
     """One gradient descent step: w − lr·grad, as a new tensor.
 
-    w and grad may be tensors of any (identical) shape, 0-dim tensors or Python numbers; lr
-    is a number or a one-element tensor. The result has w's shape and dtype when w is a
-    floating tensor; otherwise grad's dtype if grad is a floating tensor, else torch's
-    default dtype. Neither argument is modified and the result does not require grad.
-
-    Raises:
-        ValueError: w and grad have different shapes (no broadcasting), or lr is not a scalar.
+    w and grad are tensors of the same shape (or Python numbers); lr is a Python number or
+    a 0-dim tensor. The result is a new tensor of w's shape in w's dtype (lr never changes
+    the dtype: a float64 lr leaves a float32 w float32); when w is a Python number it takes
+    grad's dtype, and when both are numbers torch's default dtype. No argument is modified
+    and the result does not require grad.
     """
     raise NotImplementedError(
         "TODO: subtract lr times grad from w and return a new tensor in w's dtype — see "
@@ -37,12 +36,8 @@ def train_gd(
     """Batch gradient descent: one update per epoch with the full-batch gradient.
 
     Each epoch: grad = mean(2·x·(x·w − y)), w ← w − lr·grad, then losses[e] = mean((x·w − y)²).
-    With epochs = 0 the result is (w0 as a new 0-dim tensor in x's dtype, an empty tensor).
-
-    Raises:
-        TypeError: x is not floating point.
-        ValueError: x is not a non-empty 1-D tensor, y's shape differs from x's, w0 or lr is
-            not a scalar, or epochs < 0.
+    With epochs = 0 the result is (w0's value as a new 0-dim tensor in x's dtype, an empty
+    1-D tensor in x's dtype).
     """
     raise NotImplementedError(
         "TODO: loop over epochs: full-batch gradient, one gd_step, then record the loss —"
@@ -57,7 +52,7 @@ def train_sgd(
 
     Each epoch visits i = 0, 1, …, N−1 without shuffling and updates with that sample's
     gradient, grad = 2·x_i·(x_i·w − y_i); losses[e] is the full-batch MSE after the N updates.
-    Same zero-epoch result and errors as train_gd.
+    Zero epochs as in train_gd.
     """
     raise NotImplementedError(
         "TODO: loop over epochs and over samples in index order, one update per sample — "
@@ -81,7 +76,7 @@ def train_minibatch(
     on perm[0:B], perm[B:2B], …: ⌈N/B⌉ updates, the last batch smaller when B does not divide
     N, and a single batch of all N samples when B ≥ N. Each update uses that batch's mean
     gradient, grad = mean(2·x_b·(x_b·w − y_b)) over the samples actually in the batch.
-    Same zero-epoch result and errors as train_gd, plus ValueError when batch_size < 1.
+    Zero epochs as in train_gd.
     """
     raise NotImplementedError(
         "TODO: draw one randperm per epoch and update on consecutive slices of it — see "
@@ -98,7 +93,7 @@ def train_autograd(
     sample, in index order: loss = (x_i·w − y_i)², loss.backward(), then under
     torch.no_grad() w ← w − lr·w.grad, and w.grad is zeroed because backward() adds into it.
     The trajectory, and so the result, equals train_sgd's. The returned w is detached
-    (requires_grad False). Same zero-epoch result and errors as train_gd.
+    (requires_grad False). Zero epochs as in train_gd.
     """
     raise NotImplementedError(
         "TODO: use a leaf tensor, loss.backward(), update under torch.no_grad() and zero "

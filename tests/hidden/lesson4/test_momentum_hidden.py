@@ -30,33 +30,36 @@ DTYPES = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32,
 SHAPES = [pytest.param((), id="0-dim"), pytest.param((5,), id="vector"),
           pytest.param((3, 4), id="matrix")]
 
-SUTSKEVER = ("Sutskever's form (v = μ·v + lr·g, w = w − v): in PyTorch's convention the velocity "
-             "holds no lr, v_new = μ·velocity + grad and w_new = w − lr·v_new")
-DAMPENING = ("dampening: the gradient is weighted by (1 − μ); PyTorch's default has no dampening, "
-             "v_new = μ·velocity + grad")
-ON_WEIGHTS = ("μ multiplies the weights: momentum scales the old velocity, not the weights "
-              "(v_new = μ·velocity + grad, w_new = w − lr·v_new)")
-VELOCITY_IGNORED = "the old velocity is ignored: v_new = μ·velocity + grad when velocity is given"
+SUTSKEVER = ("Sutskever's form (v = μ·v + lr·g, w = w − v): in PyTorch's "
+             "convention the velocity holds no lr, v_new = μ·velocity + grad and "
+             "w_new = w − lr·v_new")
+DAMPENING = ("dampening: the gradient is weighted by (1 − μ); PyTorch's default "
+             "has no dampening, v_new = μ·velocity + grad")
+ON_WEIGHTS = ("μ multiplies the weights: momentum scales the old velocity, not the "
+              "weights (v_new = μ·velocity + grad, w_new = w − lr·v_new)")
+VELOCITY_IGNORED = ("the old velocity is ignored: v_new = μ·velocity + grad when "
+                    "velocity is given")
 UPHILL = "the step goes uphill: subtract, w_new = w − lr·(step direction)"
-LOOK_AHEAD_MISSING = ("that is the plain momentum step w − lr·v_new: Nesterov's look-ahead steps "
-                      "along grad + μ·v_new")
-OLD_VELOCITY = ("that is the plain momentum step w − lr·v_new, which is also what a look-ahead "
-                "with the old velocity gives: Nesterov steps along grad + μ·v_new, with the new "
-                "velocity")
-VELOCITY_RESET = ("velocity reset every step: momentum never builds up and this is plain "
-                  "gradient descent; start with velocity None once, before the loop, and carry "
-                  "v_new into the next step")
-NESTEROV_OLD = ("the look-ahead uses the old velocity: Nesterov steps along grad + μ·v_new, with "
-                "the new velocity")
-NOT_A_COPY = ("returned a tensor that shares memory with an argument: on the first step v_new must "
-              "be a new copy of grad (grad.clone()), so changing grad later cannot change the "
-              "velocity")
-ACCUMULATE = ("the gradients accumulate across steps: .grad is never zeroed, so step k uses the "
-              "sum of all gradients so far; zero it before every backward() (or use "
-              "torch.autograd.grad on a fresh leaf)")
-NESTEROV_IGNORED = ("nesterov=True is ignored or has no look-ahead: with Nesterov each step moves "
-                    "along grad + μ·v_new (use nesterov_step)")
-DIVERGES = "the iterates blow up: this lr (or momentum) is so large that the optimizer diverges"
+LOOK_AHEAD_MISSING = ("that is the plain momentum step w − lr·v_new: Nesterov's "
+                      "look-ahead steps along grad + μ·v_new")
+OLD_VELOCITY = ("that is the plain momentum step w − lr·v_new, which is also what "
+                "a look-ahead with the old velocity gives: Nesterov steps along "
+                "grad + μ·v_new, with the new velocity")
+VELOCITY_RESET = ("velocity reset every step: momentum never builds up and this is "
+                  "plain gradient descent; start with velocity None once, before "
+                  "the loop, and carry v_new into the next step")
+NESTEROV_OLD = ("the look-ahead uses the old velocity: Nesterov steps along grad + "
+                "μ·v_new, with the new velocity")
+NOT_A_COPY = ("returned a tensor that shares memory with an argument: on the first "
+              "step v_new must be a new copy of grad (grad.clone()), so changing "
+              "grad later cannot change the velocity")
+ACCUMULATE = ("the gradients accumulate across steps: .grad is never zeroed, so "
+              "step k uses the sum of all gradients so far; zero it before every "
+              "backward() (or use torch.autograd.grad on a fresh leaf)")
+NESTEROV_IGNORED = ("nesterov=True is ignored or has no look-ahead: with Nesterov "
+                    "each step moves along grad + μ·v_new (use nesterov_step)")
+DIVERGES = ("the iterates blow up: this lr (or momentum) is so large that the "
+            "optimizer diverges")
 
 GLOBAL_MIN = 1.0904161  # of x·cos(πx) on [−1, 2]
 LOCAL_MIN = -0.2738527
@@ -174,8 +177,8 @@ def expect_trajectory(got, expected, *, what, mistakes=(), rtol=None, atol=None)
     got = expect_tensor(got, what=what, dtype=expected.dtype)
     if (got.dim() == expected.dim() and tuple(got.shape[1:]) == tuple(expected.shape[1:])
             and got.shape[0] == expected.shape[0] - 1):
-        fail(f"{what} has {got.shape[0]} rows instead of steps + 1 = {expected.shape[0]}: "
-             f"row 0 must be x0 itself, then one row per step")
+        fail(f"{what} has one row too few (steps instead of steps + 1): row 0 must be x0 "
+             f"itself, then one row per step")
     expect_close(got, expected, what=what, mistakes=mistakes, rtol=rtol, atol=atol)
 
 
@@ -295,19 +298,6 @@ def test_step_results_are_detached(sub, rng, function, attached):
     rule = "momentum" if function == "momentum_step" else "nesterov"
     check_step(outcome.result, w, g, v, lr, mu, rule=rule, dtype=F64,
                what=f"{function}(w, grad, velocity, lr, momentum)")
-
-
-@pytest.mark.points(1)
-@pytest.mark.parametrize("function", ["momentum_step", "nesterov_step"])
-@pytest.mark.parametrize("wrong", ["grad", "velocity"])
-def test_step_rejects_mismatched_shapes(sub, rng, function, wrong):
-    """grad or velocity of another shape than w raises ValueError instead of broadcasting."""
-    w, g, v = draw(rng, (3,), (1,), (3, 1))
-    args = (w, g, w.clone()) if wrong == "grad" else (w, w.clone(), v)
-    shape = (1,) if wrong == "grad" else (3, 1)
-    expect_raises(ValueError, getattr(sub, function), *args, 0.1, 0.9,
-                  what=f"{function} with w of shape (3,) and {wrong} of shape {shape}",
-                  why="when grad or velocity does not have w's shape (no broadcasting)")
 
 
 # ---------------------------------------------------------------------- nesterov_step
@@ -468,43 +458,6 @@ def test_minimize_rejects_tensor_zero_momentum_with_nesterov(sub, rng):
                   why="(Nesterov needs a non-zero momentum, as in torch.optim.SGD)")
 
 
-@pytest.mark.points(1)
-@pytest.mark.disabled("torch.optim")
-def test_minimize_rejects_negative_steps(sub, rng):
-    """steps < 0 raises ValueError."""
-    x0 = torch.randn(2, generator=rng, dtype=F64)
-    expect_raises(ValueError, sub.minimize, source_fn(VALLEY), x0, 0.1, -1,
-                  what="minimize(f, x0, lr, steps=-1)", why="for a negative number of steps")
-
-
-@pytest.mark.points(1)
-@pytest.mark.disabled("torch.optim")
-def test_minimize_rejects_vector_valued_f(sub, rng):
-    """An f with more than one output element raises ValueError mentioning "scalar"."""
-    x0 = torch.randn(3, generator=rng, dtype=F64)
-    expect_raises(ValueError, sub.minimize, source_fn("lambda x: x ** 2"), x0, 0.1, 3,
-                  what="minimize with an f that returns a vector",
-                  why="(f must return a scalar: one element)", match="scalar")
-
-
-@pytest.mark.points(1)
-@pytest.mark.disabled("torch.optim")
-def test_minimize_rejects_non_tensor_f(sub, rng):
-    """An f that returns a Python number instead of a tensor raises TypeError."""
-    x0 = torch.randn(3, generator=rng, dtype=F64)
-    expect_raises(TypeError, sub.minimize, source_fn("lambda x: float((x ** 2).sum())"), x0,
-                  0.1, 3, what="minimize with an f that returns a float",
-                  why="(f must return a tensor)")
-
-
-@pytest.mark.points(1)
-@pytest.mark.disabled("torch.optim")
-def test_minimize_rejects_integer_x0(sub):
-    """An integer x0 raises TypeError: only floating tensors can be optimised."""
-    expect_raises(TypeError, sub.minimize, source_fn(VALLEY), torch.tensor([1, 2]), 0.1, 3,
-                  what="minimize with an int64 x0", why="(x0 must be a floating point tensor)")
-
-
 # ---------------------------------------------------------------------- escape_hyperparameters
 
 
@@ -542,8 +495,7 @@ def test_escape_with_momentum(sub, dtype):
     lr, momentum = chosen_hyperparameters(sub)
     end = final_point(lr, momentum, dtype)
     expect_close(end, torch.tensor(GLOBAL_MIN, dtype=dtype), rtol=0.0, atol=0.05,
-                 what=f"200 momentum steps on x·cos(πx) from −0.8 with lr={lr:g}, "
-                      f"momentum={momentum:g}",
+                 what="200 momentum steps on x·cos(πx) from −0.8 with your lr and momentum",
                  nonfinite=DIVERGES,
                  mistakes=[Mistake("it stays in the local minimum near −0.27: too little momentum "
                                    "to carry the iterate over the hill at 0.27",
@@ -557,7 +509,7 @@ def test_escape_needs_momentum(sub, dtype):
     lr, _ = chosen_hyperparameters(sub)
     end = final_point(lr, 0.0, dtype)
     expect_close(end, torch.tensor(LOCAL_MIN, dtype=dtype), rtol=0.0, atol=0.05,
-                 what=f"200 plain gradient descent steps on x·cos(πx) from −0.8 with lr={lr:g}",
+                 what="200 plain gradient descent steps on x·cos(πx) from −0.8 with your lr",
                  nonfinite=DIVERGES,
                  mistakes=[Mistake("plain gradient descent escapes too: this lr is so large that "
                                    "the steps alone jump out of the local minimum; choose a "
