@@ -19,28 +19,9 @@ def _like(value: Scalar | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return torch.as_tensor(value, dtype=x.dtype)
 
 
-def _check_shapes(x: torch.Tensor, w: torch.Tensor) -> None:
-    if x.dim() == 1 and w.dim() != 0:
-        raise ValueError(f"with 1-D x, w must be a scalar; got w of shape {tuple(w.shape)}")
-    if x.dim() == 2 and tuple(w.shape) != (x.shape[1],):
-        raise ValueError(f"with x of shape {tuple(x.shape)}, w must have shape ({x.shape[1]},)")
-    if x.dim() not in (1, 2):
-        raise ValueError(f"x must be (N,) or (N, D); got shape {tuple(x.shape)}")
-
-
 def _forward(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """x·w + b, differentiable in w and b (the public functions pass detached copies)."""
-    _check_shapes(x, w)
+    """x·w + b: x * w for 1-D x and a scalar w, x @ w for (N, D) x and w of shape (D,)."""
     return (x * w if x.dim() == 1 else x @ w) + b
-
-
-def _mean_squared(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    if y_hat.shape != y.shape:
-        raise ValueError(
-            f"shapes differ: y_hat {tuple(y_hat.shape)} vs y {tuple(y.shape)}; "
-            f"reshape one of them so they match (no broadcasting)"
-        )
-    return ((y_hat - y) ** 2).mean()
 
 
 def predict(x: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> torch.Tensor:
@@ -54,7 +35,12 @@ def mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     Shapes must match exactly: (N, 1) against (N,) would broadcast to (N, N) and give a
     wrong number silently, so it raises ValueError instead.
     """
-    return _mean_squared(y_hat.detach(), y.detach())
+    if y_hat.shape != y.shape:
+        raise ValueError(
+            f"shapes differ: y_hat {tuple(y_hat.shape)} vs y {tuple(y.shape)}; "
+            f"reshape one of them so they match (no broadcasting)"
+        )
+    return ((y_hat.detach() - y.detach()) ** 2).mean()
 
 
 def mse_grad(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -64,13 +50,8 @@ def mse_grad(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tu
     scalar w); dL/db = mean(2·(ŷ − y)), 0-dim. Computed by formula, without autograd.
     """
     x = x.detach()
-    y_hat = predict(x, w, b)
-    y = y.detach().to(x.dtype)
-    if y_hat.shape != y.shape:
-        raise ValueError(f"y must have shape {tuple(y_hat.shape)}; got {tuple(y.shape)}")
-    residual = y_hat - y
-    n = x.shape[0]
-    dw = 2 * (x * residual).mean() if x.dim() == 1 else 2 * (x.T @ residual) / n
+    residual = predict(x, w, b) - y.detach().to(x.dtype)
+    dw = 2 * (x * residual).mean() if x.dim() == 1 else 2 * (x.T @ residual) / x.shape[0]
     db = 2 * residual.mean()
     return dw, db
 
@@ -79,8 +60,9 @@ def mse_grad_autograd(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0
     """The same (dL/dw, dL/db) as ``mse_grad``, computed by autograd on private leaf copies."""
     w_leaf = _like(w, x).clone().requires_grad_(True)
     b_leaf = _like(b, x).clone().requires_grad_(True)
-    loss = _mean_squared(_forward(x.detach(), w_leaf, b_leaf), y.detach().to(x.dtype))
-    dw, db = torch.autograd.grad(loss, (w_leaf, b_leaf))
+    with torch.enable_grad():
+        loss = ((_forward(x.detach(), w_leaf, b_leaf) - y.detach().to(x.dtype)) ** 2).mean()
+        dw, db = torch.autograd.grad(loss, (w_leaf, b_leaf))
     return dw.detach(), db.detach()
 
 

@@ -17,153 +17,85 @@ TensorFn = Callable[[torch.Tensor], torch.Tensor]
 ZERO_GRAD_NORM = 1e-12
 
 
-def _require_floating(x: torch.Tensor) -> None:
-    """Raise TypeError unless x is a floating point tensor (only those can require grad)."""
-    if not x.is_floating_point():
-        raise TypeError(
-            f"only floating point tensors can require gradients; got a tensor of dtype {x.dtype}"
-        )
-
-
-def _as_scalar_output(value: torch.Tensor | float, like: torch.Tensor) -> torch.Tensor:
-    """Turn f's output into a tensor and check it holds exactly one number."""
-    out = value if isinstance(value, torch.Tensor) else torch.as_tensor(value, dtype=like.dtype)
-    if out.numel() != 1:
-        raise ValueError(
-            "f must return a scalar (one element): grad can be implicitly created only for "
-            f"scalar outputs, but f returned shape {tuple(out.shape)}"
-        )
-    return out
-
-
 def _leaf_copy(x: torch.Tensor) -> torch.Tensor:
     """A fresh leaf tensor with x's values that requires grad; x itself is not touched."""
     return x.detach().clone().requires_grad_(True)
+
+
+def _as_tensor(value: torch.Tensor | float, like: torch.Tensor) -> torch.Tensor:
+    """f's output as a tensor (a Python number becomes a constant of x's dtype)."""
+    return value if isinstance(value, torch.Tensor) else torch.as_tensor(value, dtype=like.dtype)
 
 
 def numerical_grad(f: ScalarFn, x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """Central-difference estimate of the gradient of a scalar function f at x.
 
     For every element i: (f(x + eps·e_i) − f(x − eps·e_i)) / (2·eps), where e_i is the
-    one-hot tensor for element i. f is always called on float64 copies of x (float32 cannot
-    resolve a step of 1e-6), the estimate is cast back to x's dtype, and x is never modified.
-
-    Args:
-        f: maps a tensor shaped like x to a scalar: a 0-dim (or one-element) tensor or a
-            Python number.
-        x: floating point tensor of any shape, 0-dim included.
-        eps: the step, a positive number.
-
-    Returns:
-        A new tensor with x's shape and dtype that does not require grad.
-
-    Raises:
-        TypeError: x is not a floating point tensor.
-        ValueError: eps is not positive, or f returns more than one number.
+    one-hot tensor for element i. f is called on float64 copies of x (float32 cannot resolve
+    a step of 1e-6), the estimate is cast back to x's dtype, and x is never modified.
     """
-    _require_floating(x)
-    eps = float(eps)
-    if not eps > 0:
-        raise ValueError(f"eps must be positive, got {eps}")
     base = x.detach().to(torch.float64)  # for float64 x this is x's own memory
-    flat_base = base.reshape(-1)
-    grad = torch.empty(flat_base.numel(), dtype=torch.float64)
-    for i in range(flat_base.numel()):
-        flat_base[i] += eps
-        f_plus = _as_scalar_output(f(base), base)
-        flat_base[i] -= 2 * eps
-        f_minus = _as_scalar_output(f(base), base)
-        grad[i] = (f_plus.item() - f_minus.item()) / (2 * eps)
+    flat = base.reshape(-1)
+    grad = torch.empty(flat.numel(), dtype=torch.float64)
+    for i in range(flat.numel()):
+        flat[i] += eps
+        f_plus = float(f(base))
+        flat[i] -= 2 * eps
+        f_minus = float(f(base))
+        grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad.reshape(x.shape).to(x.dtype)
 
 
 def autograd_grad(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
-    """The gradient ∇f(x) of a scalar function f, computed by autograd.
+    """The gradient ∇f(x) of a scalar function f, computed by autograd on a leaf copy of x.
 
-    f is called on a fresh leaf copy of x that requires grad, so afterwards x.requires_grad
-    is unchanged and x.grad is still None. Only that copy's gradient is computed (no other
-    tensor's .grad is filled in). If f's output does not depend on x the gradient is zero.
-
-    Args:
-        f: maps a tensor shaped like x to a scalar (a one-element tensor or a Python number).
-        x: floating point tensor of any shape, 0-dim included.
-
-    Returns:
-        A new detached tensor with x's shape and dtype.
-
-    Raises:
-        TypeError: x is not floating point (only floating point tensors can require gradients).
-        ValueError: f's output does not hold exactly one element (it must be a scalar).
+    Raises TypeError for a non-floating x and ValueError (mentioning "scalar") when f's output
+    has more than one element.
     """
-    _require_floating(x)
+    if not x.is_floating_point():
+        raise TypeError(
+            f"only floating point tensors can require gradients; got a tensor of dtype {x.dtype}"
+        )
     leaf = _leaf_copy(x)
     # enable_grad so the function also works when called inside a torch.no_grad() block.
     with torch.enable_grad():
-        out = _as_scalar_output(f(leaf), x)
-        if not out.requires_grad:
+        out = _as_tensor(f(leaf), x)
+        if out.numel() != 1:
+            raise ValueError(
+                "f must return a scalar (one element): grad can be implicitly created only for "
+                f"scalar outputs, but f returned shape {tuple(out.shape)}"
+            )
+        if not out.requires_grad:  # f does not depend on x: the gradient is zero
             return torch.zeros_like(x, memory_format=torch.contiguous_format)
         (grad,) = torch.autograd.grad(out.reshape(()), leaf, allow_unused=True)
     if grad is None:
         return torch.zeros_like(x, memory_format=torch.contiguous_format)
-    return grad.detach().to(x.dtype)
+    return grad.detach()
 
 
 def vjp(f: TensorFn, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """The vector-Jacobian product vᵀ·J_f(x) for f with any output shape.
-
-    Element j of the result is Σ_i v_i · ∂f_i/∂x_j (sums over all elements of f(x)). This is
-    what ``torch.autograd.grad(f(x), x, grad_outputs=v)`` computes; when f is scalar and
-    v = 1 it is the gradient. v is cast to f(x)'s dtype; x and v are left untouched.
-
-    Args:
-        f: maps a tensor shaped like x to a tensor of any shape.
-        x: floating point tensor of any shape.
-        v: tensor with exactly the shape of f(x) (no broadcasting).
-
-    Returns:
-        A new detached tensor with x's shape and dtype.
-
-    Raises:
-        TypeError: x is not a floating point tensor.
-        ValueError: v's shape differs from f(x)'s shape.
-    """
-    _require_floating(x)
+    """The vector-Jacobian product vᵀ·J_f(x): v must have exactly the shape of f(x)."""
     leaf = _leaf_copy(x)
     with torch.enable_grad():
-        out = f(leaf)
-        if not isinstance(out, torch.Tensor):
-            out = torch.as_tensor(out, dtype=x.dtype)
-        v = torch.as_tensor(v)
+        out = _as_tensor(f(leaf), x)
         if v.shape != out.shape:
             raise ValueError(
                 f"v must have the shape of f(x), {tuple(out.shape)}, but has shape {tuple(v.shape)}"
             )
         if not out.requires_grad:
             return torch.zeros_like(x, memory_format=torch.contiguous_format)
-        (grad,) = torch.autograd.grad(
-            out, leaf, grad_outputs=v.detach().to(out.dtype), allow_unused=True
-        )
+        (grad,) = torch.autograd.grad(out, leaf, grad_outputs=v.detach().to(out.dtype),
+                                      allow_unused=True)
     if grad is None:
         return torch.zeros_like(x, memory_format=torch.contiguous_format)
-    return grad.detach().to(x.dtype)
+    return grad.detach()
 
 
 def steepest_descent(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
-    """The unit direction of steepest descent of f at x: −∇f(x) / ‖∇f(x)‖.
+    """The unit direction of steepest descent −∇f(x) / ‖∇f(x)‖, zeros where ‖∇f(x)‖ < 1e-12.
 
-    The norm is the 2-norm over all elements (x is treated as one long vector); computing it
-    in float64 keeps large float32 gradients from overflowing. Where ‖∇f(x)‖ < 1e-12 there
-    is no descent direction and a zero tensor is returned.
-
-    Args:
-        f: maps a tensor shaped like x to a scalar.
-        x: floating point tensor of any shape.
-
-    Returns:
-        A new tensor with x's shape and dtype whose 2-norm is 1 (or 0 at a critical point).
-
-    Raises:
-        TypeError / ValueError: as for autograd_grad.
+    The norm is one 2-norm over all elements, computed in float64 so that large float32
+    gradients do not overflow.
     """
     grad = autograd_grad(f, x).to(torch.float64)
     norm = torch.linalg.vector_norm(grad)
@@ -173,40 +105,18 @@ def steepest_descent(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
 
 
 def classify_critical_point(f: ScalarFn, x: torch.Tensor, tol: float = 1e-6) -> str:
-    """Say whether x is a minimum, maximum or saddle point of f, from the Hessian.
-
-    Returns "not critical" if ‖∇f(x)‖ > tol. Otherwise the Hessian of f at x (x flattened
-    to a vector of n elements, an n×n matrix, symmetrised) is computed by autograd in x's
-    dtype and its eigenvalues λ decide:
-      - "minimum"    if every λ > tol,
-      - "maximum"    if every λ < −tol,
-      - "saddle"     if some λ > tol and some λ < −tol,
-      - "degenerate" otherwise (some |λ| ≤ tol and no opposite signs: second order
-        information cannot decide).
-
-    Args:
-        f: maps a tensor shaped like x to a scalar.
-        x: floating point tensor with at least one element.
-        tol: non-negative threshold for both the gradient norm and the eigenvalues.
-
-    Raises:
-        TypeError: x is not a floating point tensor.
-        ValueError: x is empty, or f's output is not a scalar.
-    """
-    _require_floating(x)
-    if x.numel() == 0:
-        raise ValueError("x must have at least one element")
-    tol = float(tol)
+    """Return "not critical" if ‖∇f(x)‖ > tol; otherwise "minimum", "maximum", "saddle" or
+    "degenerate" from the signs of the Hessian's eigenvalues (x flattened to a vector),
+    compared with ±tol."""
     grad_norm = torch.linalg.vector_norm(autograd_grad(f, x).to(torch.float64))
     if grad_norm > tol:
         return "not critical"
 
     def f_flat(z: torch.Tensor) -> torch.Tensor:
-        return _as_scalar_output(f(z.reshape(x.shape)), z).reshape(())
+        return _as_tensor(f(z.reshape(x.shape)), z).reshape(())
 
     with torch.enable_grad():
         hessian = torch.autograd.functional.hessian(f_flat, x.detach().reshape(-1).clone())
-    hessian = hessian.detach()
     eigenvalues = torch.linalg.eigvalsh((hessian + hessian.T) / 2)
     if bool((eigenvalues > tol).all()):
         return "minimum"

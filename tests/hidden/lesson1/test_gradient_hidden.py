@@ -9,6 +9,7 @@ each the checker's own version of a catalogued mistake.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 
 import pytest
@@ -17,6 +18,7 @@ import torch
 from grader.checks import (
     Mismatch,
     Mistake,
+    exercise_file,
     expect_close,
     expect_contract,
     expect_raises,
@@ -32,35 +34,41 @@ SHAPES = [pytest.param((), id="0-dim"), pytest.param((5,), id="vector"),
 # round-off in f(x ± eps) divided by 2·eps leaves about 1e-8 here.
 NUMERICAL_RTOL, NUMERICAL_ATOL = 1e-5, 1e-6
 
-ONE_SIDED = ("a one-sided difference (f(x + eps·eᵢ) − f(x)) / eps: use the central difference "
-             "(f(x + eps·eᵢ) − f(x − eps·eᵢ)) / (2·eps)")
-TWICE = ("twice the central difference: divide by 2·eps (the two points are 2·eps apart), "
-         "not by eps")
-ROUND_OFF = ("float32 round-off: f was evaluated in float32, which cannot resolve a step of "
-             "1e-6; evaluate f on float64 copies of x and cast the estimate back to x's dtype")
+
+def _import_public_checks():
+    """This lesson's public checks (the course's own file, read in the checker): the hidden
+    suite names mistakes in the same words, so the messages live there only."""
+    path = exercise_file("lesson1", "test_gradient.py")
+    spec = importlib.util.spec_from_file_location("_lesson1_public_checks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+public = _import_public_checks()
+ONE_SIDED = public.ONE_SIDED
+TWICE = public.TWICE
+ROUND_OFF = public.ROUND_OFF
+NOT_RESTORED = public.NOT_RESTORED
+NON_LEAF = public.NON_LEAF
+ACCUMULATE = public.ACCUMULATE
+V_IGNORED = public.V_IGNORED
+OUTPUT_TIMES_V = public.OUTPUT_TIMES_V
+GRADIENT_TIMES_V = public.GRADIENT_TIMES_V
+ASCENT = public.ASCENT
+UNNORMALISED = public.UNNORMALISED
+ROWWISE = public.ROWWISE
+ZERO_DIRECTION = public.ZERO_DIRECTION
+ZERO_GRADIENT = public.ZERO_GRADIENT
+SMALL_GRADIENT = public.SMALL_GRADIENT
+LABELS = public.LABELS
+expect_label = public.expect_label
+
 EXACT_NOT_NUMERICAL = ("this is the exact derivative, not the finite-difference estimate: "
                        "numerical_grad computes the central difference with the eps it is given")
-NON_LEAF = ("the gradient came back as zeros: .grad was read from a non-leaf tensor (a "
-            ".to()/.double() after requires_grad_() makes a new tensor whose .grad stays None); "
-            "convert first, then call requires_grad_()")
-ACCUMULATE = ("the old x.grad was added in: backward() adds into .grad, so gradients accumulate "
-              "across calls; differentiate a fresh leaf copy of x and leave x.grad alone")
-V_IGNORED = ("v is ignored (this is the gradient of sum(f(x))): weight each output element by "
-             "v, e.g. grad_outputs=v")
-ASCENT = ("this is the direction of steepest ascent, +∇f/‖∇f‖: the descent direction is "
-          "−∇f/‖∇f‖")
-UNNORMALISED = ("the direction does not have unit length: divide −∇f by its 2-norm ‖∇f‖ "
-                "(over all elements)")
-ROWWISE = ("each row was normalised on its own: use one 2-norm over all elements of ∇f, as if "
-           "the tensor were flattened")
-ZERO_DIRECTION = ("the direction came back as zeros although ∇f(x) ≠ 0: check the gradient it is "
-                  "built from (is .grad read from a non-leaf tensor?)")
-ZERO_GRADIENT = ("at a zero gradient (‖∇f‖ < 1e-12) there is no descent direction: return a "
-                 "zero tensor instead of dividing by the norm")
 INTEGER_X = "for an integer x (only floating point tensors can require gradients)"
 VECTOR_F = ("when f returns more than one number (a gradient needs a scalar output; a vector "
             "output must not be summed into one)")
-LABELS = ("minimum", "maximum", "saddle", "degenerate", "not critical")
 
 
 # ---------------------------------------------------------------------- oracle (checker only)
@@ -86,6 +94,14 @@ SMOOTH = Fn(
     "    return (k * torch.sin(x)).sum() + (x ** 3).sum() / 3\n",
     "f",
 )
+# SMOOTH plus a coupling term: every partial derivative depends on every element, so an
+# estimate taken at a point an earlier element left shifted is visibly wrong.
+COUPLED = Fn(
+    "def f(x):\n"
+    "    k = torch.arange(1, x.numel() + 1, dtype=x.dtype).reshape(x.shape)\n"
+    "    return (k * torch.sin(x)).sum() + (x ** 3).sum() / 3 + 0.5 * x.sum() ** 2\n",
+    "f",
+)
 ELEMENTWISE = Fn("lambda x: torch.sin(x) * x ** 2")
 STACKED = Fn("lambda x: torch.stack([x.sum(), (x ** 2).sum(), (torch.cos(x) * x).sum()])")
 OUTER = Fn("lambda x: torch.outer(torch.tensor([1.0, -2.0], dtype=x.dtype), torch.exp(0.5 * x))")
@@ -108,11 +124,18 @@ def exact_vjp(fn: Fn, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
 
 
 def differences(fn: Fn, x: torch.Tensor, eps: float, *, central: bool = True,
-                dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """The central (or one-sided) difference for every element, f evaluated in ``dtype``."""
+                dtype: torch.dtype = torch.float64, restore: bool = True) -> torch.Tensor:
+    """The central (or one-sided) difference for every element, f evaluated in ``dtype``;
+    with ``restore=False`` each element is left at xᵢ − eps (the mistake)."""
     flat = x.detach().to(dtype).clone().reshape(-1)
     out = torch.empty(flat.numel(), dtype=dtype)
     for i in range(flat.numel()):
+        if not restore:
+            flat[i] += eps
+            f_plus = float(fn.call(flat.reshape(x.shape)))
+            flat[i] -= 2 * eps
+            out[i] = (f_plus - float(fn.call(flat.reshape(x.shape)))) / (2 * eps)
+            continue
         plus = flat.clone()
         plus[i] += eps
         f_plus = float(fn.call(plus.reshape(x.shape)))
@@ -137,6 +160,19 @@ def numerical_mistakes(fn: Fn, x: torch.Tensor, eps: float, expected: torch.Tens
 def draw(rng: torch.Generator, shape: tuple, dtype: torch.dtype, scale: float = 1.0):
     """A random point in float64, rounded to ``dtype`` (so the oracle sees what is sent)."""
     return (torch.randn(shape, generator=rng, dtype=torch.float64) * scale).to(dtype)
+
+
+def vjp_mistakes(fn: Fn, x: torch.Tensor, v: torch.Tensor) -> list:
+    """v ignored, and the elementwise products a vᵀ·J is mistaken for (where they broadcast)."""
+    out = fn.call(x.double())
+    ones = exact_vjp(fn, x, torch.ones_like(out))
+    mistakes = [Mistake(V_IGNORED, ones.to(x.dtype)),
+                Mistake(OUTPUT_TIMES_V, (out * v.double()).to(x.dtype))]
+    try:
+        mistakes.append(Mistake(GRADIENT_TIMES_V, (ones * v.double()).to(x.dtype)))
+    except RuntimeError:  # v does not broadcast against x: that mistake would have crashed
+        pass
+    return mistakes
 
 
 def descent_mistakes(grad: torch.Tensor, direction: torch.Tensor) -> list:
@@ -174,34 +210,6 @@ def quadratic(rng: torch.Generator, eigenvalues: list[float], *, rotate: bool, s
     return Fn(source, "f"), c.reshape(shape), a
 
 
-def expect_label(got, expected: str, *, what: str) -> None:
-    """classify_critical_point's answer is the expected label; a wrong one is explained."""
-    if got == expected:
-        return
-    if not isinstance(got, str) or got not in LABELS:
-        raise Mismatch(f"{what} should return one of {', '.join(map(repr, LABELS))}, "
-                       f"not {got!r}")
-    if expected == "not critical":
-        why = ("‖∇f(x)‖ > tol here, so x is not a critical point: check the gradient's norm "
-               "before looking at the Hessian")
-    elif got == "not critical":
-        why = ("‖∇f(x)‖ ≤ tol here, so x is a critical point: answer 'not critical' only when "
-               "the gradient's norm exceeds tol")
-    elif expected == "degenerate":
-        why = ("an eigenvalue of the Hessian lies within ±tol of 0 (a flat direction), so the "
-               "point is degenerate: compare the eigenvalues with tol and −tol, not with 0")
-    elif expected == "saddle":
-        why = ("the Hessian has eigenvalues of both signs (> tol and < −tol), so it is a "
-               "saddle: decide from the signs of all the eigenvalues (the det(H) and H[0,0] "
-               "test only holds for two variables)")
-    else:
-        sign = "above tol" if expected == "minimum" else "below −tol"
-        why = (f"every eigenvalue of the Hessian is {sign}, so it is a {expected}: decide from "
-               f"the signs of all the eigenvalues (the det(H) and H[0,0] test only holds for "
-               f"two variables)")
-    raise Mismatch(f"{what} is {got!r} instead of {expected!r}: {why}")
-
-
 # ---------------------------------------------------------------------- numerical_grad
 
 
@@ -222,32 +230,30 @@ def test_numerical_grad_matches_the_gradient(sub, rng, dtype, shape):
 @pytest.mark.parametrize("shape", [pytest.param((4,), id="vector"),
                                    pytest.param((2, 3), id="matrix")])
 def test_numerical_grad_uses_the_given_eps(sub, rng, dtype, shape):
-    """With eps = 0.01 the result is the central difference itself, not the exact derivative."""
+    """With eps = 0.01 the result is the central difference itself, each element taken at x itself."""
     eps = 0.01
     x = draw(rng, shape, dtype)
-    expected = differences(SMOOTH, x, eps).to(dtype)
+    expected = differences(COUPLED, x, eps).to(dtype)
     mistakes = [
-        Mistake(ONE_SIDED, differences(SMOOTH, x, eps, central=False).to(dtype)),
+        Mistake(ONE_SIDED, differences(COUPLED, x, eps, central=False).to(dtype)),
         Mistake(TWICE, 2 * expected),
-        Mistake(EXACT_NOT_NUMERICAL, exact_grad(SMOOTH, x).to(dtype)),
+        Mistake(EXACT_NOT_NUMERICAL, exact_grad(COUPLED, x).to(dtype)),
+        Mistake(NOT_RESTORED, differences(COUPLED, x, eps, restore=False).to(dtype)),
     ]
     # rtol 1e-6 leaves room for an eps rounded through float32; the exact derivative is
     # about 1e-5 away, a one-sided difference about 1e-2.
     rtol, atol = (1e-6, 1e-8) if dtype == torch.float64 else (None, None)
-    expect_close(sub.numerical_grad(SMOOTH.spec, x, eps=eps), expected,
+    expect_close(sub.numerical_grad(COUPLED.spec, x, eps=eps), expected,
                  what="numerical_grad(f, x, eps=0.01)", mistakes=mistakes, rtol=rtol, atol=atol)
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("output", ["python float", "one-element tensor"])
-def test_numerical_grad_accepts_any_scalar_output(sub, rng, output):
-    """f may return a Python float or a one-element tensor instead of a 0-dim tensor."""
+def test_numerical_grad_accepts_a_python_float(sub, rng):
+    """f may return a Python float instead of a 0-dim tensor."""
     x = draw(rng, (4,), torch.float64)
-    source = ("lambda x: float((torch.cos(x) * x).sum())" if output == "python float"
-              else "lambda x: (torch.cos(x) * x).sum().reshape(1)")
     expected = torch.cos(x) - x * torch.sin(x)
-    expect_close(sub.numerical_grad(source_fn(source), x), expected,
-                 what=f"numerical_grad(f, x) with f returning a {output}",
+    expect_close(sub.numerical_grad(source_fn("lambda x: float((torch.cos(x) * x).sum())"), x),
+                 expected, what="numerical_grad(f, x) with f returning a Python float",
                  rtol=NUMERICAL_RTOL, atol=NUMERICAL_ATOL)
 
 
@@ -262,20 +268,6 @@ def test_numerical_grad_leaves_x_alone(sub, rng, dtype):
     rtol, atol = (NUMERICAL_RTOL, NUMERICAL_ATOL) if dtype == torch.float64 else (None, None)
     expect_close(outcome.result, expected, what="numerical_grad(f, x)", rtol=rtol, atol=atol,
                  mistakes=lambda: numerical_mistakes(SMOOTH, x, 1e-6, expected))
-
-
-@pytest.mark.points(1)
-@pytest.mark.parametrize("case", ["vector output", "eps = 0", "negative eps"])
-def test_numerical_grad_rejects_bad_arguments(sub, rng, case):
-    """numerical_grad raises ValueError for a vector-valued f or an eps that is not positive."""
-    x = draw(rng, (3,), torch.float64)
-    if case == "vector output":
-        expect_raises(ValueError, sub.numerical_grad, ELEMENTWISE.spec, x,
-                      what="numerical_grad with f returning a vector", why=VECTOR_F)
-    else:
-        eps = 0.0 if case == "eps = 0" else -1e-3
-        expect_raises(ValueError, sub.numerical_grad, SMOOTH.spec, x, eps=eps,
-                      what=f"numerical_grad(f, x, eps={eps:g})", why="when eps is not positive")
 
 
 # ---------------------------------------------------------------------- autograd_grad
@@ -326,14 +318,12 @@ def test_autograd_grad_ignores_an_old_grad(sub, rng):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("output", ["python float", "constant tensor", "one-element tensor"])
+@pytest.mark.parametrize("output", ["constant tensor", "one-element tensor"])
 def test_autograd_grad_accepts_any_scalar_output(sub, rng, output):
-    """f may return a one-element tensor, or a constant (Python number or tensor): gradient zero."""
+    """f may return a one-element tensor of shape (1,); a constant tensor has gradient zero."""
     x = draw(rng, (3,), torch.float64)
     if output == "one-element tensor":
         source, expected = "lambda x: (x ** 3).sum().reshape(1)", 3 * x**2
-    elif output == "python float":
-        source, expected = "lambda x: 2.5", torch.zeros(3, dtype=torch.float64)
     else:
         source = "lambda x: torch.tensor(2.5, dtype=x.dtype)"
         expected = torch.zeros(3, dtype=torch.float64)
@@ -352,24 +342,13 @@ def test_autograd_grad_refuses_vector_output(sub, rng, fn):
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("function", ["numerical_grad", "autograd_grad", "vjp",
-                                      "steepest_descent", "classify_critical_point"])
-def test_integer_x_raises_type_error(sub, function):
-    """Every function raises TypeError for an integer x: only floating tensors have gradients."""
-    x = torch.tensor([1, 2, 3])
-    args = (SQUARES.spec, x) if function != "vjp" else (
-        source_fn("lambda x: x ** 2"), x, torch.ones(3, dtype=torch.float64))
-    expect_raises(TypeError, getattr(sub, function), *args,
-                  what=f"{function} with x = torch.tensor([1, 2, 3])", why=INTEGER_X)
-
-
-@pytest.mark.points(1)
-@pytest.mark.parametrize("function", ["steepest_descent", "classify_critical_point"])
-def test_vector_output_raises_value_error(sub, rng, function):
-    """steepest_descent and classify_critical_point also refuse a vector-valued f."""
-    x = draw(rng, (3,), torch.float64)
-    expect_raises(ValueError, getattr(sub, function), ELEMENTWISE.spec, x,
-                  what=f"{function} with f returning a vector", why=VECTOR_F)
+@pytest.mark.parametrize("x", [pytest.param(torch.tensor([1, 2, 3]), id="int64 vector"),
+                               pytest.param(torch.arange(6, dtype=torch.int32).reshape(2, 3),
+                                            id="int32 matrix")])
+def test_autograd_grad_refuses_integer_x(sub, x):
+    """autograd_grad raises TypeError for a non-floating x, saying only floating point tensors can require gradients."""
+    expect_raises(TypeError, sub.autograd_grad, SQUARES.spec, x,
+                  what="autograd_grad with an integer x", why=INTEGER_X, match="floating point")
 
 
 # ---------------------------------------------------------------------- vjp
@@ -392,9 +371,8 @@ def test_vjp_values(sub, rng, dtype, fn, shape):
     out_shape = fn.call(x.double()).shape
     v = draw(rng, tuple(out_shape), dtype)
     expected = exact_vjp(fn, x, v).to(dtype)
-    ignored = exact_vjp(fn, x, torch.ones(out_shape, dtype=torch.float64)).to(dtype)
     expect_close(sub.vjp(fn.spec, x, v), expected, what="vjp(f, x, v)",
-                 mistakes=[Mistake(V_IGNORED, ignored)])
+                 mistakes=lambda: vjp_mistakes(fn, x, v))
 
 
 @pytest.mark.points(2)
@@ -431,16 +409,6 @@ def test_vjp_leaves_x_and_v_alone(sub, rng):
     expect_contract(outcome, (OUTER.spec, x, v), what="vjp", names=("f", "x", "v"))
 
 
-@pytest.mark.points(1)
-def test_vjp_casts_v_to_the_output_dtype(sub, rng):
-    """A float64 v with a float32 x is cast to f(x)'s dtype; the result is float32."""
-    x = draw(rng, (4,), torch.float32)
-    v = draw(rng, (4,), torch.float64)
-    expected = exact_vjp(ELEMENTWISE, x, v).float()
-    expect_close(sub.vjp(ELEMENTWISE.spec, x, v), expected,
-                 what="vjp(f, x, v) with float32 x and float64 v")
-
-
 # ---------------------------------------------------------------------- steepest_descent
 
 
@@ -473,6 +441,21 @@ def test_steepest_descent_at_a_zero_gradient(sub, rng, dtype, case):
     expect_close(sub.steepest_descent(fn.spec, x), torch.zeros(2, 3, dtype=dtype),
                  what=f"steepest_descent(f, x) at a {case}", mistakes=mistakes,
                  nonfinite=ZERO_GRADIENT)
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_steepest_descent_of_a_small_gradient(sub, rng, dtype):
+    """A gradient of norm ~1e-8 is above the 1e-12 threshold: the direction is a unit vector, not zeros."""
+    fn = Fn("lambda x: 1e-9 * (torch.arange(1, x.numel() + 1, dtype=x.dtype)"
+            ".reshape(x.shape) * x).sum()")
+    x = draw(rng, (2, 3), dtype)
+    grad = exact_grad(fn, x)
+    direction = -grad / torch.linalg.vector_norm(grad)
+    expect_close(sub.steepest_descent(fn.spec, x), direction.to(dtype),
+                 what="steepest_descent(f, x) with ‖∇f(x)‖ ≈ 1e-8",
+                 mistakes=lambda: [Mistake(SMALL_GRADIENT, torch.zeros(2, 3, dtype=dtype)),
+                                   *descent_mistakes(grad, direction)])
 
 
 @pytest.mark.points(1)
@@ -541,11 +524,3 @@ def test_classify_leaves_x_alone(sub, rng):
     outcome = sub.run("classify_critical_point", fn.spec, x)
     expect_label(outcome.result, "saddle", what="classify_critical_point at a 3-variable point")
     expect_untouched((x,), outcome.args_after[1:], what="classify_critical_point", names=("x",))
-
-
-@pytest.mark.points(1)
-def test_classify_rejects_empty_x(sub):
-    """classify_critical_point raises ValueError for an x with no elements."""
-    expect_raises(ValueError, sub.classify_critical_point, SQUARES.spec,
-                  torch.empty(0, dtype=torch.float64),
-                  what="classify_critical_point with an empty x", why="when x has no elements")

@@ -1,0 +1,73 @@
+"""mistake: dw is 2·mean(x)·mean(ŷ − y), the product of the means, instead of the mean of the products
+named: product of the means
+function: mse_grad
+
+Catalog entry: the reference solution with this one mistake in mse_grad.
+"""
+
+from __future__ import annotations
+
+import torch
+
+Scalar = float | int | torch.Tensor
+
+
+def _like(value: Scalar | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``value`` as a tensor of x's dtype, detached from any graph."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to(x.dtype)
+    return torch.as_tensor(value, dtype=x.dtype)
+
+
+def _forward(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """x·w + b: x * w for 1-D x and a scalar w, x @ w for (N, D) x and w of shape (D,)."""
+    return (x * w if x.dim() == 1 else x @ w) + b
+
+
+def predict(x: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> torch.Tensor:
+    """Predictions ŷ = x·w + b, shape (N,)."""
+    return _forward(x.detach(), _like(w, x), _like(b, x))
+
+
+def mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean of (ŷ − y)² as a 0-dim tensor.
+
+    Shapes must match exactly: (N, 1) against (N,) would broadcast to (N, N) and give a
+    wrong number silently, so it raises ValueError instead.
+    """
+    if y_hat.shape != y.shape:
+        raise ValueError(
+            f"shapes differ: y_hat {tuple(y_hat.shape)} vs y {tuple(y.shape)}; "
+            f"reshape one of them so they match (no broadcasting)"
+        )
+    return ((y_hat.detach() - y.detach()) ** 2).mean()
+
+
+def mse_grad(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Analytic gradient (dL/dw, dL/db) of L = mean((x·w + b − y)²).
+
+    dL/dw = mean(2·x·(ŷ − y)), in matrix form (2/N)·Xᵀ(Xw + b − y), shaped like w (0-dim for a
+    scalar w); dL/db = mean(2·(ŷ − y)), 0-dim. Computed by formula, without autograd.
+    """
+    x = x.detach()
+    residual = predict(x, w, b) - y.detach().to(x.dtype)
+    dw = 2 * x.mean(dim=0) * residual.mean()
+    db = 2 * residual.mean()
+    return dw, db
+
+
+def mse_grad_autograd(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same (dL/dw, dL/db) as ``mse_grad``, computed by autograd on private leaf copies."""
+    w_leaf = _like(w, x).clone().requires_grad_(True)
+    b_leaf = _like(b, x).clone().requires_grad_(True)
+    with torch.enable_grad():
+        loss = ((_forward(x.detach(), w_leaf, b_leaf) - y.detach().to(x.dtype)) ** 2).mean()
+        dw, db = torch.autograd.grad(loss, (w_leaf, b_leaf))
+    return dw.detach(), db.detach()
+
+
+def loss_curve(x: torch.Tensor, y: torch.Tensor, ws: torch.Tensor) -> torch.Tensor:
+    """mse(predict(x, w), y) for each scalar w in 1-D ``ws``; shape (len(ws),), x's dtype."""
+    ws = _like(ws, x)
+    predictions = ws[:, None] * x.detach()[None, :]
+    return ((predictions - y.detach().to(x.dtype)[None, :]) ** 2).mean(dim=1)
