@@ -14,7 +14,7 @@ from grader.engine.grading import run_session, suite_paths  # noqa: E402
 
 course = load_course(REPO)
 lesson = course.lesson(sys.argv[1])
-proxy = in_process_proxy(module_file=lesson.module, source=Path(sys.argv[2]).read_bytes(),
+proxy = in_process_proxy(module_file=lesson.module, source=Path(sys.argv[2]).read_bytes(), bans=lesson.bans,
                        helper_files={p.name: p.read_bytes() for p in course.helper_paths(lesson)})
 (result,) = run_session(course, lesson, [proxy], [sys.argv[2]],
                         suite_paths(course, lesson, public=True, hidden=True))

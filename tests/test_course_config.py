@@ -54,8 +54,8 @@ def test_a_module_that_does_not_exist_names_the_lesson_the_file_and_what_is_ther
         load_course(root)
     message = str(error.value)
     assert "\n" not in message
-    for needle in ("lesson3", "module = 'sgd.py'", "exercises/lesson3/sgd.py does not exist",
-                   "holds SGD.py"):
+    for needle in ("lesson3", "module = 'sgd.py'", "neither exercises/lesson3/sgd.py",
+                   "solutions/lesson3/sgd.py exists", "holds SGD.py"):
         assert needle in message, message
 
 

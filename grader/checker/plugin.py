@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +112,22 @@ def keyed_seed(key: bytes, name: str) -> int:
     return int.from_bytes(digest[:8], "big") & (2**63 - 1)
 
 
+def collection_error(report: pytest.CollectReport) -> str:
+    """One line for a suite that could not be collected: its file, line and exception."""
+    text = report.longreprtext
+    where = report.nodeid or "the suite"
+    located = re.findall(r"^(/?[^\s:]+\.py):(\d+)", text, flags=re.MULTILINE)
+    if located:
+        path, line = located[-1]
+        where = f"{Path(path).name}:{line}"
+    syntax = re.search(r'File "([^"]+)", line (\d+)', text)
+    if syntax and "SyntaxError" in text:
+        where = f"{Path(syntax.group(1)).name}:{syntax.group(2)}"
+    errors = [line.strip() for line in text.splitlines() if re.match(r"^E\s+\w*(Error|Exception)", line)]
+    detail = errors[-1].lstrip("E").strip() if errors else text.strip().splitlines()[-1]
+    return f"{where}: {detail[:300]}"
+
+
 def submission_status(records: Sequence[_Record]) -> str:
     """Why a submission scored what it did, in the gradebook's words ('' when it simply ran)."""
     failed = [r for r in records if not r.passed]
@@ -189,7 +206,7 @@ class GradingSession:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
+            self.collection_errors.append(collection_error(report))
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         lesson_bans = self.course.lesson(self.lesson_id).bans

@@ -36,6 +36,7 @@ class CallOutcome:
     kwargs_after: dict
     shares_storage: bool
     result_type: str
+    warnings: tuple[str, ...] = ()  # warning categories the call raised (RuntimeWarning, …)
 
 
 class RemoteFunction:
@@ -94,9 +95,12 @@ class SubmissionProxy:
     def run(self, function: str, /, *args: Any, **kwargs: Any) -> CallOutcome:
         """Call ``function`` and also return the arguments as the call left them."""
         reply = self._call(function, args, kwargs, echo_args=True)
+        warned = reply.get("warnings", ())
         return CallOutcome(reply.get("result"), tuple(reply.get("args_after", ())),
                            dict(reply.get("kwargs_after", {})), bool(reply.get("shares_storage")),
-                           str(reply.get("result_type", "")))
+                           str(reply.get("result_type", "")),
+                           tuple(str(w)[:80] for w in warned if isinstance(w, str))
+                           if isinstance(warned, list) else ())
 
     # ------------------------------------------------------------------ plumbing
 

@@ -90,6 +90,7 @@ def validate(lesson_ids: tuple[str, ...], verbose: bool, unsafe: bool,
 
     course = open_course(course_path)
     lessons = pick_lessons(course, lesson_ids)
+    _lint_or_stop(course, lessons)
     validations = validate_course(course, lessons, unsafe=unsafe,
                                   progress=lambda lesson: click.echo(f"validating {lesson.id} …",
                                                                      err=True))
@@ -122,9 +123,80 @@ def release(out: Path, course_path: Path | None) -> None:
     from grader.student.release import build_release
 
     course = open_course(course_path)
+    _lint_or_stop(course, list(course.lessons))
     files = build_release(course, out)
     click.echo(f"Wrote {len(files)} files to {out} (leak check passed).")
     click.echo(f"Students install it with: pip install {out}")
+
+
+def _lint_or_stop(course, lessons) -> None:
+    from grader.engine.lint import lint_course
+
+    problems = lint_course(course, lessons)
+    for problem in problems:
+        click.echo(f"  ✗ {problem.render(course.root)}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} authoring problem(s) above; fix them "
+                                   f"first (grader lint shows them again)")
+
+
+@main.command()
+@LESSON_OPTION
+@COURSE_OPTION
+def lint(lesson_ids: tuple[str, ...], course_path: Path | None) -> None:
+    """Check how the lessons are written, before they are graded or released.
+
+    Each problem is one line with its file and line. Exits 0 when there is none, 1 otherwise.
+    """
+    course = open_course(course_path)
+    lessons = pick_lessons(course, lesson_ids)
+    _lint_or_stop(course, lessons)
+    click.echo(f"{len(lessons)} lesson(s): no authoring problem.")
+
+
+@main.command("new-lesson")
+@click.argument("lesson_id", metavar="ID")
+@click.option("--title", default=None, help="The lesson's title (default: 'Lesson ID').")
+@click.option("--module", default=None, help="The module students complete (default: ID.py).")
+@COURSE_OPTION
+def new_lesson(lesson_id: str, title: str | None, module: str | None,
+               course_path: Path | None) -> None:
+    """Scaffold a lesson: every file it needs, registered in course.toml, already valid.
+
+    The trivial lesson it writes (scale(x, a) = a·x) passes `grader validate`; replace its
+    master module, public checks, hidden suite, notes and mistake patches with yours.
+    """
+    from grader.engine.scaffold import new_lesson as scaffold
+
+    course = open_course(course_path)
+    written = scaffold(course, lesson_id, title=title, module=module)
+    for path in written:
+        click.echo(f"  wrote {path.relative_to(course.root)}")
+    click.echo(f"Next: grader validate --lesson {lesson_id}")
+
+
+@main.command("new-mistake")
+@click.argument("lesson_id", metavar="LESSON")
+@click.argument("edited", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--name", required=True, help="The mistake's file name: mistake_NAME.diff.")
+@click.option("--mistake", "what", required=True, help="What is wrong, in one sentence.")
+@click.option("--named", required=True,
+              help="Words the feedback must contain for the mistake to count as named.")
+@COURSE_OPTION
+def new_mistake(lesson_id: str, edited: Path, name: str, what: str, named: str,
+                course_path: Path | None) -> None:
+    """Record EDITED (a copy of the reference with one realistic mistake) as a catalog patch."""
+    from grader.course.files import write_atomic
+    from grader.engine.catalog import make_patch
+
+    course = open_course(course_path)
+    lesson = course.lesson(lesson_id)
+    patch = make_patch(course.reference_source(lesson).decode("utf-8"),
+                       edited.read_text(encoding="utf-8"), mistake=what, named=named)
+    target = course.catalog_dir(lesson) / f"mistake_{name}.diff"
+    write_atomic(target, patch)
+    click.echo(f"Wrote {target.relative_to(course.root)} "
+               f"({patch.count(chr(10) + '-') + patch.count(chr(10) + '+') - 2} changed lines).")
 
 
 @main.command()
@@ -148,17 +220,27 @@ def demo(unsafe: bool, course_path: Path | None) -> None:
 def collect(source: Path, out: Path, course_path: Path | None) -> None:
     """Gather submissions from SOURCE: the exchange folder `course submit` writes to, an LMS
     bulk-download zip, or nbgrader's submitted/ folder. The latest per student and lesson counts.
+
+    Exit codes: 0 collected; 1 nothing collected (SOURCE of no known kind, --out a file);
+    6 OUT cannot be written (full disk, read-only: nothing in it changed); 7 collected, but
+    some hand-ins were rejected (each named on its own line). See docs/operations.md.
     """
+    from grader.engine.outfolder import writing_into
     from grader.intake.collect import collect as collect_submissions
 
     course = open_course(course_path)
-    report = collect_submissions(course, source, out)
+    with writing_into(out, "nothing in it was changed"):
+        report = collect_submissions(course, source, out)
     students = {h.student for h in report.kept}
     click.echo(f"From {source} ({report.kind}): {len(report.kept)} submissions of "
                f"{len(students)} students into {out}"
                + (f"; {report.superseded} older ones superseded" if report.superseded else "") + ".")
+    for what, why in report.ignored:
+        click.echo(f"  ignored {what}: {why}")
     for what, why in report.rejected:
         click.echo(f"  rejected {what}: {why}")
+    if report.rejected:
+        raise SystemExit(7)
 
 
 @main.command()
@@ -177,20 +259,32 @@ def batch(submissions: Path, out: Path, workers: int, lesson_ids: tuple[str, ...
     """Grade a class: SUBMISSIONS/<student>/<lesson>/<module>, results kept in OUT.
 
     Already graded submissions (same file, same suites) are not graded again, and a run that
-    was stopped resumes where it stopped.
+    was stopped resumes where it stopped. One batch at a time uses OUT.
+
+    Exit codes: 0 every submission found was graded; 1 a problem to fix (the course, the class
+    folder, --out, the cluster; the message says which); 2 wrong usage; 3 the sandbox self-test
+    failed; 4 another batch is using OUT; 5 OUT's gradebook is damaged or not a gradebook;
+    6 OUT cannot be written (full disk, read-only); 7 done, but some submissions could not be
+    graded (each named on its own line). See docs/operations.md.
     """
     import statistics
 
     from grader.cli.progress import Progress
     from grader.engine.batch import class_results, grade_class
+    from grader.engine.outfolder import BatchLock, holder_text
     from grader.reports.outputs import write_outputs
 
     course = open_course(course_path)
     lessons = pick_lessons(course, lesson_ids)
-    found, summary = grade_class(course, submissions, out, lessons=lessons, workers=workers,
-                                 scheduler=scheduler, unsafe=unsafe, progress=Progress("graded"))
-    rows = write_outputs(course, lessons, found.students,
-                         class_results(course, lessons, found, out), out, summary.failed)
+    with BatchLock(out) as lock:
+        if lock.interrupted:
+            click.echo(f"Resuming the run that was stopped ({holder_text(lock.interrupted)}).",
+                       err=True)
+        found, summary = grade_class(course, submissions, out, lessons=lessons, workers=workers,
+                                     scheduler=scheduler, unsafe=unsafe,
+                                     progress=Progress("graded"))
+        rows = write_outputs(course, lessons, found.students,
+                             class_results(course, lessons, found, out), out, summary.failed)
     totals = sorted(row.total for row in rows)
     possible = sum(lesson.points for lesson in lessons)
     click.echo(f"Graded {summary.jobs} submissions of {len(found.students)} students "
@@ -199,10 +293,15 @@ def batch(submissions: Path, out: Path, workers: int, lesson_ids: tuple[str, ...
     if totals:
         click.echo(f"Mean total {statistics.mean(totals):.1f}/{possible:g}, "
                    f"median {statistics.median(totals):.1f}/{possible:g}.")
-    for student, lesson_id, why in summary.failed[:10]:
-        click.echo(f"  not graded: {student} {lesson_id}: {why}")
+    for student, lesson_id, why in summary.failed:
+        click.echo(f"  not graded: {' '.join(filter(None, (student, lesson_id)))}: {why}")
+    if found.ignored:
+        click.echo("  ignored (not a submission): "
+                   + "; ".join(f"{name} ({why})" for name, why in found.ignored))
     click.echo(f"Gradebook: {out / 'gradebook.csv'}   feedback: {out / 'feedback'}/   "
                f"results: {out / 'results'}/   report: {out / 'report' / 'summary.md'}")
+    if summary.failed:
+        raise SystemExit(7)
 
 
 @main.command()

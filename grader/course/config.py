@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.course.errors import UserError
+from grader.course.master import MasterError, is_master, split_master
 
 COURSE_FILE = "course.toml"
 SECRET_FILE = ".grader-secret"
@@ -123,13 +124,40 @@ class Course:
     def hidden_suite_dir(self, lesson: Lesson) -> Path:
         return self.root / HIDDEN_DIR / lesson.id
 
+    def has_master(self, lesson: Lesson) -> bool:
+        """The lesson's one source is its master module (solutions/, with solution regions)."""
+        path = self.solution_path(lesson)
+        return path.is_file() and is_master(path.read_text(encoding="utf-8", errors="replace"))
+
+    def _split(self, lesson: Lesson):
+        path = self.solution_path(lesson)
+        try:
+            return split_master(path.read_text(encoding="utf-8"), str(path.relative_to(self.root)))
+        except MasterError as exc:
+            raise CourseError(str(exc)) from None
+
+    def stub_source(self, lesson: Lesson) -> bytes:
+        """What students start from: made from the master module, or (in a student release,
+        which has no master) the exercise's own file."""
+        if not self.stub_path(lesson).is_file() and self.has_master(lesson):
+            return self._split(lesson).stub.encode("utf-8")
+        try:
+            return self.stub_path(lesson).read_bytes()
+        except OSError as exc:
+            raise CourseError(f"{self.stub_path(lesson)}: cannot be read ({exc.strerror})") from None
+
+    def reference_source(self, lesson: Lesson) -> bytes:
+        """The reference solution: the master without its markers and stub lines."""
+        if self.has_master(lesson):
+            return self._split(lesson).reference.encode("utf-8")
+        return self.solution_path(lesson).read_bytes()
+
     def stub_functions(self, lesson: Lesson) -> tuple[str, ...]:
         """The public functions a student completes, in the stub's order (read, not imported)."""
-        path = self.stub_path(lesson)
         try:
-            tree = ast.parse(path.read_bytes(), filename=str(path))
-        except (OSError, SyntaxError) as exc:
-            raise CourseError(f"{path}: cannot be read as Python: {exc}") from None
+            tree = ast.parse(self.stub_source(lesson), filename=lesson.module)
+        except SyntaxError as exc:
+            raise CourseError(f"the stub of {lesson.id}: cannot be read as Python: {exc}") from None
         return tuple(
             node.name for node in tree.body
             if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
@@ -181,15 +209,16 @@ def check_layout(course: Course) -> None:
     grades the hidden suite alone and ships a release students cannot fetch from)."""
     for number, lesson in enumerate(course.lessons, start=1):
         stub = course.stub_path(lesson)
-        if stub.is_file():
+        if stub.is_file() or course.has_master(lesson):
             continue
         folder = course.exercise_dir(lesson)
         there = sorted(p.name for p in folder.glob("*.py")) if folder.is_dir() else []
         found = f"{folder.relative_to(course.root)}/ holds {', '.join(there)}" if there else (
             f"{folder.relative_to(course.root)}/ has no Python file")
         raise CourseError(f"{course.config_path}: [[lessons]] #{number} ({lesson.id}): module = "
-                          f"{lesson.module!r}, but {stub.relative_to(course.root)} does not "
-                          f"exist ({found}); fix the name or add the file")
+                          f"{lesson.module!r}, but neither {stub.relative_to(course.root)} nor "
+                          f"the master {course.solution_path(lesson).relative_to(course.root)} "
+                          f"exists ({found}); fix the name or add the file")
 
 
 def parse_course(config_path: Path) -> Course:

@@ -152,9 +152,9 @@ def grade_references_and_stubs(course: Course, *, unsafe: bool = False) -> Itera
     """The reference and the untouched stub of every lesson, graded in turn (the demo)."""
     with RunnerHost(runner_preload(course.lessons)) as host:
         for lesson in course.lessons:
-            for label, path in (("reference", course.solution_path(lesson)),
-                                ("stub", course.stub_path(lesson))):
-                (result,) = grade(course, lesson, [Submission.from_path(lesson, path, label)],
+            for label, source in (("reference", course.reference_source(lesson)),
+                                  ("stub", course.stub_source(lesson))):
+                (result,) = grade(course, lesson, [Submission(label, source)],
                                   host=host, unsafe=unsafe)
                 refuse_sandbox_failures([result])
                 yield result
@@ -185,11 +185,13 @@ def run_session(course: Course, lesson: Lesson, proxies: Sequence, labels: Seque
     _freeze_imported_heap()
     with _plugin_autoload_off():
         code = pytest.main(args, plugins=[session])
-    if code == pytest.ExitCode.INTERRUPTED:
-        raise KeyboardInterrupt  # pytest swallowed the user's Ctrl-C; it must still stop us
+    # A broken suite interrupts the session too: say what broke before treating an
+    # interruption as the user's Ctrl-C.
     if session.collection_errors:
         raise GradingError(f"the tests for {lesson.id} could not be collected: "
                            f"{session.collection_errors[0]}")
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt  # pytest swallowed the user's Ctrl-C; it must still stop us
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise GradingError(f"the tests for {lesson.id} did not run (pytest exit code {int(code)})")
     return session.results()

@@ -2,9 +2,8 @@
 raise for everything score zero; every catalogued mistake loses points, fails a public check
 and (nearly always) is named; every alternative correct style gets full marks.
 
-The catalog lives in ``tests/catalog/<lesson>/``: complete modules whose docstring starts with
-``mistake: <what is wrong>`` and a line ``named: <phrase the feedback must contain>``, or with
-``correct: <style>``.
+The catalog lives in ``tests/catalog/<lesson>/`` (see grader.engine.catalog): mistakes as
+small patches against the reference, and alternative correct styles as whole modules.
 """
 
 from __future__ import annotations
@@ -12,23 +11,15 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from grader.course.config import Course, CourseError, Lesson, runner_preload
+from grader.course.config import Course, Lesson, runner_preload
 from grader.course.results import LessonResult
+from grader.engine.catalog import CatalogEntry, read_catalog
 from grader.engine.grading import Submission, refuse_sandbox_failures
 
 NAMED_SHARE_REQUIRED = 0.9
 MIN_MISTAKES = 10
 RAISING = ("ValueError", "TypeError")  # modules whose every function raises this
-
-
-@dataclass(frozen=True)
-class CatalogEntry:
-    path: Path
-    kind: str  # "mistake" or "correct"
-    description: str
-    named: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,38 +97,22 @@ class LessonValidation:
         return found
 
 
-def read_catalog(folder: Path) -> list[CatalogEntry]:
-    """Catalog entries in ``folder`` (sorted by file name); unreadable headers are errors."""
-    entries = []
-    for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
-        doc = ast.get_docstring(ast.parse(path.read_bytes())) or ""
-        lines = [line.strip() for line in doc.splitlines() if line.strip()]
-        header = dict(line.split(":", 1) for line in lines if ":" in line.split(" ", 1)[0])
-        header = {k.strip().lower(): v.strip() for k, v in header.items()}
-        if "mistake" in header:
-            entries.append(CatalogEntry(path, "mistake", header["mistake"], header.get("named", "")))
-        elif "correct" in header:
-            entries.append(CatalogEntry(path, "correct", header["correct"]))
-        else:
-            raise CourseError(f"{path}: the docstring must start with 'mistake:' or 'correct:'")
-    return entries
-
-
 def validate_lesson(
     course: Course,
     lesson: Lesson,
     grade: Callable[[Lesson, Sequence[Submission]], list[LessonResult]],
 ) -> LessonValidation:
     """Grade reference, stub and the whole catalog in one session and judge the suites."""
-    catalog = read_catalog(course.catalog_dir(lesson))
-    stub = Submission.from_path(lesson, course.stub_path(lesson), "stub")
+    reference = course.reference_source(lesson)
+    catalog = read_catalog(course.catalog_dir(lesson), reference)
+    stub = Submission("stub", course.stub_source(lesson))
     raising = [Submission(f"raises {name}", raising_module(stub.source, name))
                for name in RAISING]
     submissions = [
-        Submission.from_path(lesson, course.solution_path(lesson), "reference"),
+        Submission("reference", reference),
         stub,
         *raising,
-        *(Submission.from_path(lesson, entry.path, entry.path.name) for entry in catalog),
+        *(Submission(entry.path.name, entry.source) for entry in catalog),
     ]
     results = grade(lesson, submissions)
     refuse_sandbox_failures(results)

@@ -12,6 +12,7 @@ import os
 import sys
 import traceback
 import types
+import warnings
 from typing import Any
 
 import torch
@@ -92,7 +93,9 @@ class SubmissionRuntime:
             # accelerator, each call keeping a formatted stack trace (slow, and it accumulates).
             torch.default_generator.manual_seed(message["seed"])
         try:
-            with guards.disabled(message.get("disabled", []), hits):
+            with guards.disabled(message.get("disabled", []), hits), \
+                    warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 result = target(*args, **kwargs)
         except SystemExit as exc:
             return {"ok": False, "error": {"type": "SystemExit", "builtin": "SystemExit",
@@ -107,6 +110,8 @@ class SubmissionRuntime:
             "disabled_hit": hits,
             "shares_storage": shares_storage(result, [*args, *kwargs.values()]),
             "result_type": type(result).__name__,
+            "warnings": sorted({w.category.__name__ for w in caught
+                                if isinstance(w.category, type)})[:10],
         }
         if message.get("echo_args"):
             reply["args_after"] = [to_data(a, names) for a in args]

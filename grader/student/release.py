@@ -20,7 +20,6 @@ contain) before the wheel is written: a release that leaks is never written.
 
 from __future__ import annotations
 
-import ast
 import base64
 import hashlib
 import io
@@ -42,7 +41,7 @@ from grader.course.config import (
 )
 from grader.course.errors import UserError
 from grader.course.hints import HINTS_FILE
-from grader.course.leaks import line_runs
+from grader.course.leaks import function_bodies, line_runs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_FILE = PACKAGE_DIR.parent / "pyproject.toml"
@@ -120,8 +119,10 @@ def _write_package(course: Course, root: Path) -> None:
     if (course.root / HINTS_FILE).is_file():
         shutil.copy2(course.root / HINTS_FILE, bundle / HINTS_FILE)
     for lesson in course.lessons:
-        shutil.copytree(course.exercise_dir(lesson), bundle / EXERCISES_DIR / lesson.id,
+        folder = bundle / EXERCISES_DIR / lesson.id
+        shutil.copytree(course.exercise_dir(lesson), folder,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        (folder / lesson.module).write_bytes(course.stub_source(lesson))  # from the master
 
 
 def project_dependencies() -> list[str]:
@@ -217,27 +218,6 @@ def _private_files(course: Course) -> list[Path]:
     return sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*.py"))
 
 
-def _bodies(source: bytes) -> dict[str, int]:
-    """Syntax-tree fingerprints of non-trivial function bodies (docstrings left out)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return {}
-    found = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            body = node.body if isinstance(node.body, list) else [node.body]
-            if body and isinstance(body[0], ast.Expr) and isinstance(
-                getattr(body[0], "value", None), ast.Constant
-            ):
-                body = body[1:]
-            text = "\n".join(ast.dump(statement) for statement in body)
-            trivial = len(body) < 2 and len(text) < 200 or "NotImplementedError" in text
-            if not trivial:
-                found[text] = node.lineno
-    return found
-
-
 def find_leaks(course: Course, release: Path) -> list[Leak]:
     """Places in ``release`` that repeat solution, hidden-test or catalog text.
 
@@ -247,9 +227,10 @@ def find_leaks(course: Course, release: Path) -> list[Leak]:
     docstrings, shared with the reference on purpose) and the engine's source are public.
     """
     public_windows: set[tuple[str, ...]] = set()
-    for path in [course.stub_path(lesson) for lesson in course.lessons] + list(PACKAGE_DIR.rglob("*.py")):
-        if path.is_file():
-            public_windows.update(line_runs(path.read_text(errors="replace")))
+    for lesson in course.lessons:
+        public_windows.update(line_runs(course.stub_source(lesson).decode("utf-8", "replace")))
+    for path in PACKAGE_DIR.rglob("*.py"):
+        public_windows.update(line_runs(path.read_text(errors="replace")))
     private_windows: dict[tuple[str, ...], str] = {}
     private_bodies: dict[str, str] = {}
     for path in _private_files(course):
@@ -258,7 +239,7 @@ def find_leaks(course: Course, release: Path) -> list[Leak]:
         for window, number in line_runs(data.decode(errors="replace")).items():
             if window not in public_windows:
                 private_windows.setdefault(window, f"{origin}:{number}")
-        for body, number in _bodies(data).items():
+        for body, number in function_bodies(data).items():
             private_bodies.setdefault(body, f"a function body in {origin}:{number}")
     secret = course.secret_path.read_bytes().strip() if course.secret_path.is_file() else b""
     leaks = []
@@ -267,7 +248,7 @@ def find_leaks(course: Course, release: Path) -> list[Leak]:
         if secret and secret in path.read_bytes():
             leaks.append(Leak(shown, 0, "the grading secret"))
         if path.suffix == ".py":
-            for body, number in _bodies(path.read_bytes()).items():
+            for body, number in function_bodies(path.read_bytes()).items():
                 if body in private_bodies:
                     leaks.append(Leak(shown, number, private_bodies[body]))
         try:

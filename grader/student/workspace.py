@@ -100,7 +100,7 @@ class Workspace:
         source_dir = self.course.exercise_dir(lesson)
         folder = self.lesson_dir(lesson)
         folder.mkdir(parents=True, exist_ok=True)
-        stub = self.course.stub_path(lesson).read_bytes()
+        stub = self.course.stub_source(lesson)
         module = self.module_path(lesson)
         written: list[str] = []
         kept, backup = False, None
@@ -127,7 +127,7 @@ class Workspace:
 
     def is_stub(self, lesson: Lesson) -> bool:
         module = self.module_path(lesson)
-        return module.exists() and module.read_bytes() == self.course.stub_path(lesson).read_bytes()
+        return module.exists() and module.read_bytes() == self.course.stub_source(lesson)
 
     def status(self, lesson: Lesson) -> str:
         """Where the lesson stands: a submission is remembered even after later edits."""
