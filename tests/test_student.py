@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from grader.student.release import ReleaseError, build_release
 @pytest.fixture(scope="session")
 def release(tmp_path_factory, course):
     out = tmp_path_factory.mktemp("release") / "course-release"
-    build_release(course, out)
+    build_release(course, out, check_answers=False)  # graded as answers in its own test
     return out
 
 
@@ -100,7 +101,8 @@ def test_a_new_student_fetches_checks_fixes_submits_and_sees_progress(installed,
     lines = status.stdout.splitlines()
     assert any(line.startswith("lesson3") and "submitted" in line for line in lines)
     assert any(line.startswith("lesson1") and "not fetched" in line for line in lines)
-    assert lines[-1] == f"Progress: 1/{len(course.lessons)} lessons"
+    total = len(course.lessons)
+    assert lines[-1] == f"Progress: 1/{total} lessons submitted · 1/{total} pass their public checks"
 
 
 def test_checking_from_inside_the_lesson_folder_needs_no_argument(installed, tmp_path):
@@ -199,7 +201,7 @@ def test_watch_checks_again_after_a_save(installed, course, tmp_path):
 
     try:
         wait_for("Watching lesson2/mse.py (file events)")
-        assert any("0/7 public checks passed" in line for line in lines)
+        assert any(re.search(r"\b0/\d+ public checks passed", line) for line in lines)
         (tmp_path / "lesson2" / "mse.py").write_bytes(
             course.solution_path(course.lesson("lesson2")).read_bytes())
         wait_for("public checks passed — hidden tests run at grading")
@@ -346,8 +348,126 @@ def test_a_release_that_would_leak_is_refused_and_not_written(tmp_path, where):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("where", ["helper", "hint"])
+def test_a_release_whose_helper_or_hint_is_an_answer_is_refused(tmp_path, where):
+    """Not copied text, but an answer in other words: found by grading it."""
+    root = copy_course(tmp_path / "course", ["lesson2"])
+    if where == "helper":  # mse in other words, in a released helper module
+        (root / "exercises" / "lesson2" / "shortcuts.py").write_text(
+            "import torch\n\n\ndef mean_sq(a, b):\n    if tuple(a.shape) != tuple(b.shape):\n"
+            "        raise ValueError('different shapes')\n    d = a.detach() - b.detach()\n"
+            "    return (d * d).sum() / d.numel()\n")
+    else:
+        (root / "hints.toml").write_text(
+            '[lesson2]\nmse = ["Write `if y_hat.shape != y.shape: raise ValueError(\'shapes\')'
+            '\\nreturn ((y_hat - y) ** 2).mean()`"]\n')
+    with pytest.raises(ReleaseError, match="a complete mse: it passes every hidden test"):
+        build_release(load_course(root), tmp_path / "release")
+    assert not (tmp_path / "release").exists()
+
+
 def test_release_refuses_a_folder_that_is_not_empty(tmp_path, course):
     (tmp_path / "keep.txt").write_text("mine")
     with pytest.raises(ReleaseError, match="not empty"):
         build_release(course, tmp_path)
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+# ---------------------------------------------------------------------- the student's day
+
+
+def test_the_hint_goes_to_the_function_that_fails_not_one_whose_name_it_starts(installed, course,
+                                                                               tmp_path):
+    course_cmd(installed, "fetch", "lesson2", cwd=tmp_path)
+    reference = course.reference_source(course.lesson("lesson2")).decode()
+    broken = reference.replace("dw = 2 * (x * residual).mean()", "dw = (x * residual).mean()")
+    assert broken != reference
+    (tmp_path / "lesson2" / "mse.py").write_text(broken)
+    checked = course_cmd(installed, "check", "lesson2", cwd=tmp_path)
+    assert "Stuck? course hint lesson2 mse_grad" in checked.stdout, checked.stdout
+    hinted = course_cmd(installed, "hint", "lesson2", cwd=tmp_path)
+    assert hinted.stdout.startswith("Hint 1/") and "for mse_grad:" in hinted.stdout
+
+
+def test_checking_a_named_lesson_from_inside_its_own_folder(installed, tmp_path):
+    course_cmd(installed, "fetch", "lesson2", cwd=tmp_path)
+    result = course_cmd(installed, "check", "lesson2", cwd=tmp_path / "lesson2")
+    assert result.returncode == 1 and result.stdout.startswith("lesson2 · "), result.stderr
+    assert "does not exist" not in result.stdout + result.stderr
+
+
+def test_verbose_shows_the_line_of_the_students_file_and_what_it_printed(installed, tmp_path):
+    course_cmd(installed, "fetch", "lesson2", cwd=tmp_path)
+    (tmp_path / "lesson2" / "mse.py").write_text(
+        "import torch\n\n\ndef predict(x, w, b=0.0):\n    print('predicting', x.shape)\n"
+        "    return x.undefined_method()\n")
+    plain = course_cmd(installed, "check", "lesson2", cwd=tmp_path)
+    assert "→ line" not in plain.stdout and "Your code printed" not in plain.stdout
+    verbose = course_cmd(installed, "check", "lesson2", "-v", "--all", cwd=tmp_path)
+    assert "→ line 6: return x.undefined_method()" in verbose.stdout, verbose.stdout
+    assert "Your code printed:" in verbose.stdout and "predicting" in verbose.stdout
+    assert verbose.stdout.count("✗ ") > 1  # --all: every failing check
+    assert "course check --all shows them" in plain.stdout
+
+
+def test_colour_only_on_a_terminal():
+    from click.testing import CliRunner
+
+    runner = CliRunner()
+    piped = runner.invoke(course_main, ["list"], color=False)
+    coloured = runner.invoke(course_main, ["check", "lesson1", "--dir", "/nonexistent"], color=True)
+    assert "\x1b[" not in piped.output
+    assert coloured.exit_code != 0 and "Traceback" not in coloured.output
+
+
+def test_list_reset_and_no_more_hints(installed, tmp_path):
+    listed = course_cmd(installed, "list", cwd=tmp_path)
+    assert listed.returncode == 0
+    assert [line.split()[0] for line in listed.stdout.splitlines()][:2] == ["lesson1", "lesson2"]
+    course_cmd(installed, "fetch", "lesson2", cwd=tmp_path)
+    module = tmp_path / "lesson2" / "mse.py"
+    stub = module.read_text()
+    module.write_text(stub + "\n# my work\n")
+    reset = course_cmd(installed, "reset", "lesson2", cwd=tmp_path)
+    assert reset.returncode == 0 and "is the untouched exercise again" in reset.stdout
+    assert module.read_text() == stub
+    (backup,) = module.parent.glob("mse.py.backup-*")
+    assert backup.read_text().endswith("# my work\n")
+    seen = [course_cmd(installed, "hint", "lesson2", "mse", cwd=tmp_path).stdout
+            for _ in range(6)]
+    assert "(that was the last hint)" in "".join(seen)
+    assert seen[-1].startswith("No more hints for mse: you have seen all")
+
+
+def test_a_submission_is_remembered_after_later_edits_and_submit_remembers_who(installed,
+                                                                               course, tmp_path):
+    course_cmd(installed, "fetch", "lesson2", cwd=tmp_path)
+    exchange = tmp_path / "exchange"
+    refused = course_cmd(installed, "submit", "lesson2", "--student", "ada", "--out",
+                         str(exchange), cwd=tmp_path)
+    assert refused.returncode == 1 and "untouched exercise" in refused.stderr
+    module = tmp_path / "lesson2" / "mse.py"
+    module.write_bytes(course.reference_source(course.lesson("lesson2")))
+    submitted = course_cmd(installed, "submit", "lesson2", cwd=tmp_path)  # ada, exchange kept
+    assert submitted.returncode == 0, submitted.stderr
+    assert "Next: course submit" not in submitted.stdout
+    assert submitted.stdout.index("Submitted lesson2 as ada") < submitted.stdout.index("Progress")
+    assert list(exchange.glob("ada__lesson2__*.zip"))
+    module.write_text(module.read_text() + "\n# later\n")
+    status = course_cmd(installed, "status", cwd=tmp_path)
+    assert any(line.startswith("lesson2") and "submitted, edited since" in line
+               for line in status.stdout.splitlines())
+    assert status.stdout.strip().endswith("1/6 lessons submitted · 0/6 pass their public checks")
+
+
+def test_submit_help_says_where_archives_go(installed, tmp_path):
+    shown = course_cmd(installed, "submit", "--help", cwd=tmp_path)
+    assert "default: submissions/ in your workspace" in " ".join(shown.stdout.split())
+
+
+def test_shell_completion_completes_lesson_ids(installed, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(installed), "_COURSE_COMPLETE": "bash_complete",
+           "COMP_WORDS": "course check less", "COMP_CWORD": "2"}
+    done = subprocess.run([str(installed / "bin" / "course")], env=env, capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path)
+    assert "plain,lesson1" in done.stdout and "plain,lesson6" in done.stdout, done.stdout

@@ -113,20 +113,22 @@ def validate(lesson_ids: tuple[str, ...], verbose: bool, unsafe: bool,
 
 @main.command()
 @click.argument("out", type=click.Path(path_type=Path))
+@UNSAFE_OPTION
 @COURSE_OPTION
-def release(out: Path, course_path: Path | None) -> None:
+def release(out: Path, unsafe: bool, course_path: Path | None) -> None:
     """Write the student release to OUT: exercises, public checks, notes and `course`.
 
-    Never solutions or hidden tests: the release is checked by content and not written if
-    any private text is in it.
+    Never solutions or hidden tests: the release is checked by content, and hints and
+    helper files are graded as answers; it is not written if any of them leaks.
     """
     from grader.student.release import build_release
 
     course = open_course(course_path)
     _lint_or_stop(course, list(course.lessons))
-    files = build_release(course, out)
-    click.echo(f"Wrote {len(files)} files to {out} (leak check passed).")
-    click.echo(f"Students install it with: pip install {out}")
+    files = build_release(course, out, unsafe=unsafe)
+    wheel = next(path for path in files if path.suffix == ".whl")
+    click.echo(f"Wrote {out}: {wheel.name} and README.md (leak checks passed).")
+    click.echo(f"Students install torch's CPU wheel first, then: pip install {wheel.name}")
 
 
 def _lint_or_stop(course, lessons) -> None:

@@ -198,7 +198,8 @@ def _check_once(workspace: Workspace, lesson: Lesson, host, *, show_all: bool = 
     failing = failing_functions(result, functions)
     passed = bool(result.tests) and not result.failed
     workspace.record_check(lesson, source, passed, failing)
-    click.echo(check_report(result, lesson, str(workspace.progress()), failing,
+    click.echo(check_report(result, lesson, str(workspace.progress()) if next_step else None,
+                            failing,
                             show_all=show_all, verbose=verbose, source=source,
                             next_step=next_step))
     if plot_path is not None:

@@ -35,12 +35,13 @@ def lesson_report(result: LessonResult, *, details: bool = False) -> str:
 LINE_IN_FILE = re.compile(r"at line (\d+) of (\S+?)\b(?:\.py)?")
 
 
-def check_report(result: LessonResult, lesson, progress: str, failing: list[str], *,
+def check_report(result: LessonResult, lesson, progress: str | None, failing: list[str], *,
                  show_all: bool = False, verbose: bool = False, source: bytes = b"",
                  next_step: bool = True) -> str:
     """A student's view of the public checks: the first failure in full (or every one with
     ``show_all``), then a summary. ``verbose`` adds the line of the student's file each error
-    points at and what their code printed. Colour only where click finds a terminal."""
+    points at and what their code printed. ``progress`` None leaves the progress line out
+    (``course submit`` prints it once, after submitting). Colour only on a terminal."""
     lines = [click.style(f"{lesson.id} · {lesson.title} — {lesson.module}", bold=True), ""]
     total = len(result.tests)
     passed = total - len(result.failed)
@@ -48,13 +49,14 @@ def check_report(result: LessonResult, lesson, progress: str, failing: list[str]
         lines += [_fail(f"✗ {result.problem}")]
         if result.problem_details:
             lines += [f"    {result.problem_details}"]
-        lines += ["", f"0/{total} public checks could run.", f"Progress: {progress}"]
+        lines += ["", f"0/{total} public checks could run."]
+        lines += [f"Progress: {progress}"] if progress else []
         return "\n".join(lines)
     if not result.failed:
         lines += [_pass(f"✓ {passed}/{total} public checks passed — hidden tests run at grading.")]
         if next_step:
             lines.append(f"Next: course submit {lesson.id}")
-        lines.append(f"Progress: {progress}")
+        lines += [f"Progress: {progress}"] if progress else []
         return "\n".join(lines)
     folded = fold_failures(result.tests)
     for check in folded if show_all else folded[:1]:
@@ -76,7 +78,7 @@ def check_report(result: LessonResult, lesson, progress: str, failing: list[str]
         lines.extend(f"    {part}" for part in result.printed.rstrip().splitlines()[-40:])
     if failing:
         lines.append(f"Stuck? course hint {lesson.id} {failing[0]}")
-    lines.append(f"Progress: {progress}")
+    lines += [f"Progress: {progress}"] if progress else []
     return "\n".join(lines)
 
 

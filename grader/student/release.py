@@ -20,9 +20,11 @@ contain) before the wheel is written: a release that leaks is never written.
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import io
+import re
 import shutil
 import tempfile
 import tomllib
@@ -73,8 +75,14 @@ class Leak:
         return f"{self.file}:{self.line} repeats {self.origin}"
 
 
-def build_release(course: Course, out: Path) -> list[Path]:
-    """Write the student release to ``out`` (which must not exist or be empty)."""
+def build_release(course: Course, out: Path, *, check_answers: bool = True,
+                  unsafe: bool = False) -> list[Path]:
+    """Write the student release to ``out`` (which must not exist or be empty).
+
+    ``check_answers``: also grade what the public files say (hints, helpers) as answers, and
+    refuse a release where any of them passes a function's hidden tests (see
+    ``answer_leaks``); this runs the hidden suites, so it needs the sandbox (or ``unsafe``).
+    """
     out = Path(out).resolve()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ReleaseError(f"{out} already exists and is not empty; choose a new folder")
@@ -85,6 +93,8 @@ def build_release(course: Course, out: Path) -> list[Path]:
         tree = staging / "tree"
         _write_package(course, tree)
         leaks = find_leaks(course, tree)
+        if check_answers and not leaks:
+            leaks = answer_leaks(course, unsafe=unsafe)
         if leaks:
             shown = "; ".join(str(leak) for leak in leaks[:5])
             raise ReleaseError(f"refusing to write a release that leaks private text: {shown}"
@@ -216,6 +226,92 @@ def _private_files(course: Course) -> list[Path]:
     """Solutions, hidden suites and the mistake catalog: nothing of these may ship."""
     folders = [course.root / SOLUTIONS_DIR, course.root / HIDDEN_DIR, course.root / CATALOG_DIR]
     return sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*.py"))
+
+
+def answer_leaks(course: Course, *, unsafe: bool = False) -> list[Leak]:
+    """Hints and public helpers that ARE an answer, found by grading them.
+
+    Copied text is not the only leak: a hint whose code, or a function in a released helper
+    file, written into the stub as a function's body passes every hidden test of that
+    function gives the answer away in other words. Each candidate is graded in the sandbox
+    like a submission, with the rest of the stub untouched.
+    """
+    from grader.course.hints import load_hints
+    from grader.engine.grading import Submission, grade
+
+    hints = load_hints(course)
+    leaks: list[Leak] = []
+    for lesson in course.lessons:
+        stub = course.stub_source(lesson).decode("utf-8")
+        candidates: list[tuple[str, str, str]] = []  # function, origin, module source
+        functions = _stub_functions(stub)
+        for function, node in functions.items():
+            for number, hint in enumerate(hints.get(lesson.id, {}).get(function, ()), start=1):
+                for snippet in _code_snippets(hint):
+                    module = _with_body(stub, node, snippet)
+                    if module:
+                        candidates.append((function, f"hints.toml [{lesson.id}] {function} "
+                                                     f"hint {number}", module))
+        for path in sorted(course.exercise_dir(lesson).glob("*.py")):
+            if path.name in (lesson.module, course.public_checks_path(lesson).name):
+                continue
+            for helper in _functions_of(path.read_text(encoding="utf-8", errors="replace")):
+                for function, node in functions.items():
+                    if len(helper.args.args) == len(node.args.args):
+                        renamed = ast.unparse(helper).replace(f"def {helper.name}(",
+                                                             f"def {function}(", 1)
+                        candidates.append((function, f"{path.name}:{helper.lineno} "
+                                                     f"({helper.name})", stub + "\n\n" + renamed))
+        if not candidates:
+            continue
+        results = grade(course, lesson,
+                        [Submission(origin, module.encode()) for _, origin, module in candidates],
+                        public=False, hidden=True, unsafe=unsafe)
+        for (function, origin, _), result in zip(candidates, results, strict=True):
+            own = [t for t in result.tests if t.functions and set(t.functions) == {function}]
+            if own and all(t.passed for t in own):
+                leaks.append(Leak(origin, 0, f"a complete {function}: it passes every hidden "
+                                             f"test of {function}"))
+    return leaks
+
+
+def _stub_functions(stub: str) -> dict[str, ast.FunctionDef]:
+    return {node.name: node for node in ast.parse(stub).body
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")}
+
+
+def _functions_of(source: str) -> list[ast.FunctionDef]:
+    try:
+        return [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    except SyntaxError:
+        return []
+
+
+def _code_snippets(text: str) -> list[str]:
+    """Code a hint spells out: the whole hint if it is Python, its `quoted` parts, and any
+    'return …' it contains."""
+    found = [text] + re.findall(r"`([^`]+)`", text)
+    found += [m.group(0).rstrip(" .;") for m in re.finditer(r"return [^;]+", text)]
+    return list(dict.fromkeys(s.strip() for s in found if s.strip()))
+
+
+def _with_body(stub: str, node: ast.FunctionDef, snippet: str) -> str | None:
+    """The stub with ``node``'s body replaced by ``snippet`` (an expression is returned)."""
+    try:
+        tree = ast.parse(snippet)
+    except SyntaxError:
+        return None
+    if not tree.body:
+        return None
+    body = snippet if not (len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr)) else (
+        f"return {snippet}")
+    lines = stub.splitlines(keepends=True)
+    first = node.body[0]
+    keep = first.end_lineno if (isinstance(first, ast.Expr) and isinstance(
+        getattr(first, "value", None), ast.Constant)) else first.lineno - 1
+    indent = " " * first.col_offset
+    new = "".join(f"{indent}{line}\n" for line in body.splitlines())
+    return "".join(lines[:keep]) + new + "".join(lines[node.end_lineno:])
 
 
 def find_leaks(course: Course, release: Path) -> list[Leak]:
