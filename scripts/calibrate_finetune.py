@@ -9,8 +9,10 @@ hidden suite's threshold with it. One CPU thread, like the grading runner. For e
     fine_tune(model, x_train, y_train, epochs, lr, batch_size, torch.Generator().manual_seed(s))
     accuracy(model, x_test, y_test)
 
-with the reference solution, where <start> is `tinynet.load_pretrained()` or, for the
-from-scratch baseline, `tinynet.from_scratch(5, seed=1000 + s)`. The broken variants change
+with the reference solution, x_test, y_test being the fine-tuning task's held-out test split
+(tests/hidden/lesson6/finetune_test.npz: it never ships and never enters the grading runner),
+where <start> is `tinynet.load_pretrained()` or, for the from-scratch baseline,
+`tinynet.from_scratch(5, seed=1000 + s)`. The broken variants change
 one thing each: the backbone frozen (a legitimate alternative, for reference), the head
 frozen, or the 10x moved from the head to the backbone. Prints min / mean / max over the
 seeds, the same over consecutive blocks of 5 seeds, and the slowest run.
@@ -35,6 +37,9 @@ import finetune  # noqa: E402  (the reference solution)
 import tinynet  # noqa: E402
 
 NUM_CLASSES = 5
+HELD_OUT = ROOT / "tests" / "hidden" / "lesson6" / "finetune_test.npz"
+TRAIN = tinynet.load_digits("finetune", "train")
+TEST = tinynet.load_digits("finetune", "test", path=HELD_OUT)
 
 
 def _pretrained(seed: int) -> torch.nn.Module:
@@ -69,7 +74,7 @@ def run(variant: str, seed: int, epochs: int, lr: float, batch_size: int) -> tup
         finetune.freeze_backbone(model)
     if change == "freeze_head":
         model.fc.requires_grad_(False)
-    x, y = tinynet.load_digits("finetune", "train")
+    x, y = TRAIN
     generator = torch.Generator().manual_seed(seed)
     original = finetune.param_groups
     if change == "swap_lrs":
@@ -80,7 +85,7 @@ def run(variant: str, seed: int, epochs: int, lr: float, batch_size: int) -> tup
         seconds = time.perf_counter() - start
     finally:
         finetune.param_groups = original
-    return tinynet.accuracy(model, *tinynet.load_digits("finetune", "test")), seconds
+    return tinynet.accuracy(model, *TEST), seconds
 
 
 def main() -> None:

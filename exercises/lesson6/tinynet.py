@@ -6,7 +6,8 @@ same file, so changing it changes nothing for your grade except breaking your ow
 - `TinyNet`: a small MLP, 64 -> 32 -> 32 -> num_classes. Its backbone is `model.backbone`
   (everything but the last layer); its head is the final `nn.Linear`, `model.fc`.
 - `load_digits(task, split)`: the UCI handwritten digits (see DATA_LICENSE.md), split into
-  a pretraining task (digits 0-4) and a fine-tuning task (digits 5-9, relabelled 0-4).
+  a pretraining task (digits 0-4) and a fine-tuning task (digits 5-9, relabelled 0-4). The
+  fine-tuning task's test split does not ship: the grader keeps it to measure accuracy.
 - `load_pretrained()`: a TinyNet trained by the course on the pretraining task
   (`scripts/pretrain_tinynet.py` made `tinynet_weights.pt`).
 - `accuracy(model, x, y)`, `predict(model, x)`, `features(model, x)`: evaluation helpers.
@@ -34,12 +35,11 @@ PIXEL_MAX = 16.0
 
 TASK_DIGITS = {"pretrain": (0, 1, 2, 3, 4), "finetune": (5, 6, 7, 8, 9)}
 SPLITS = ("train", "test")
-# The fixed split, within each digit in file order (rank j = 0, 1, ...): in "pretrain", j is
-# a test sample when j % PRETRAIN_TEST_EVERY == 0 (1 in 5 held out); in "finetune", j is a
-# train sample when j % FINETUNE_TRAIN_EVERY == 0 (1 in 4 kept: the fine-tuning set is small
-# on purpose).
-PRETRAIN_TEST_EVERY = 5
-FINETUNE_TRAIN_EVERY = 4
+# The fixed split, within each digit in the UCI file's order (rank j = 0, 1, ...): in
+# "pretrain", j is a test sample when j % 5 == 0 (1 in 5 held out); in "finetune", j is a
+# train sample when j % 4 == 0 (1 in 4 kept: the fine-tuning set is small on purpose).
+# scripts/make_digits_npz.py applies it and stores it as each row's `is_test` flag;
+# digits.npz holds every split but the fine-tuning test split, which the grader keeps.
 
 HEAD_NAME = "fc"
 
@@ -75,37 +75,34 @@ def _check_task_split(task: str, split: str) -> None:
         raise ValueError(f"split must be one of {list(SPLITS)}, got {split!r}")
 
 
-def _split_indices(labels: np.ndarray, task: str, split: str) -> np.ndarray:
-    """File-order indices of one task's split, deterministic and class-balanced."""
-    chosen = []
-    for digit in TASK_DIGITS[task]:
-        of_digit = np.flatnonzero(labels == digit)
-        rank = np.arange(len(of_digit))
-        if task == "pretrain":
-            in_test = rank % PRETRAIN_TEST_EVERY == 0
-        else:
-            in_test = rank % FINETUNE_TRAIN_EVERY != 0
-        keep = in_test if split == "test" else ~in_test
-        chosen.append(of_digit[keep])
-    return np.sort(np.concatenate(chosen))
-
-
-def load_digits(task: str, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+def load_digits(task: str, split: str, *, path: Path | str = DATA_PATH
+                ) -> tuple[torch.Tensor, torch.Tensor]:
     """One split of one task as `(x, y)`: x float32 (N, 64) in [0, 1], y int64 (N,) in 0..4.
 
     task "pretrain" holds digits 0-4 (label = digit); task "finetune" holds digits 5-9
     relabelled 0-4 (label = digit - 5). split "train" or "test". The split is fixed: within
     each digit, in file order, the pretraining task holds out every 5th sample for test
-    (718 train / 183 test); the fine-tuning task keeps only every 4th sample for
-    training (226 train / 670 test), because fine-tuning is meant for small data sets.
+    (718 train / 183 test); the fine-tuning task keeps only every 4th sample for training
+    (226 train), because fine-tuning is meant for small data sets. Its other 670 samples are
+    its test split, which is not in digits.npz: the grader keeps it (in its own file, read
+    through `path`) and measures your fine-tuned model's accuracy on it, so nobody can fit
+    it. To estimate accuracy yourself, hold out part of the "finetune" train split.
     Pixels (counts 0..16) are divided by 16. Rows keep file order; every call returns new
-    tensors. Any other task or split -> ValueError.
+    tensors. Any other task or split, or a split the file does not hold -> ValueError.
     """
     _check_task_split(task, split)
-    with np.load(DATA_PATH) as data:
+    with np.load(path) as data:
         images = data["images"]
         labels = data["labels"]
-    index = _split_indices(labels, task, split)
+        is_test = data["is_test"]
+    index = np.flatnonzero(np.isin(labels, TASK_DIGITS[task]) & (is_test == (split == "test")))
+    if len(index) == 0:
+        held_out = task == "finetune" and split == "test"
+        raise ValueError(
+            f"{Path(path).name} does not hold the {task!r} task's {split!r} split"
+            + (": the grader keeps the fine-tuning test split to measure accuracy; hold out"
+               " part of load_digits('finetune', 'train') to estimate it yourself"
+               if held_out else ""))
     x = torch.from_numpy(images[index].astype(np.float32) / PIXEL_MAX)
     y = torch.from_numpy(labels[index].astype(np.int64) - TASK_DIGITS[task][0])
     return x, y

@@ -16,8 +16,6 @@ from torch.utils.data import DataLoader, TensorDataset
 
 def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     """Swap in a new nn.Linear head: xavier weight, zero bias."""
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be >= 1, got {num_classes}")
     reference = model.fc.weight
     head = nn.Linear(
         model.fc.in_features, num_classes, dtype=reference.dtype, device=reference.device
@@ -65,12 +63,6 @@ def fine_tune(
     generator: torch.Generator | None = None,
 ) -> list[float]:
     """Train with a DataLoader whose sampler is this epoch's permutation."""
-    if epochs < 0:
-        raise ValueError("epochs must be >= 0")
-    if batch_size < 1:
-        raise ValueError("batch_size must be >= 1")
-    if len(x) == 0 or len(x) != len(y):
-        raise ValueError("x and y must hold the same, non-zero number of samples")
     dataset = TensorDataset(x, y)
     optimizer = make_optimizer(model, lr)
     model.train()

@@ -4,9 +4,13 @@ Models reach the submission as descriptions built in the runner (``helper_object
 ``built_by``) and come back as data: a module as a dict of its parameters, an optimizer as its
 param_groups with parameter names, a parameter inside a returned list as its name. The
 checker imports the course's own read-only ``tinynet.py`` to build the same models, load the
-digits and measure accuracy. Expected losses and weights come from the float64 trainer below
-(``torch.optim.SGD``'s update written out), and each catalogued mistake of the loop is one
-keyword of that trainer, so a wrong trajectory is named.
+digits and measure accuracy. The accuracy is measured on the fine-tuning task's test split,
+which only this folder holds (``finetune_test.npz``, made by scripts/make_digits_npz.py): it
+never ships and is never sent to the runner, so no submission can fit it. Expected losses
+and weights come from the float64 trainer below (``torch.optim.SGD``'s update written out),
+and each catalogued mistake of the loop is one keyword of that trainer, so a wrong trajectory
+is named. The words that name the mistakes both suites diagnose come from the public checks
+(``exercises/lesson6/test_finetune.py``), so a student reads the same sentence in both.
 
 Generators: a ``torch.Generator`` argument cannot come back in ``args_after`` (the wire cannot
 send it), so calls with ``generator(seed)`` use ``sub.fine_tune`` (losses only); calls that
@@ -22,6 +26,7 @@ import functools
 import importlib.util
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,10 +35,10 @@ import torch.nn.functional as F
 
 from grader.checks import (
     Mismatch,
+    RemoteRaised,
     built_by,
     close,
     exercise_file,
-    expect_raises,
     expect_untouched,
     generator,
     helper_object,
@@ -51,14 +56,43 @@ PRETRAINED = "tinynet.load_pretrained"
 
 # ---------------------------------------------------------------------- messages
 
+
+def _import_exercise_module(name: str, file: str):
+    """A module of the course's own exercise folder (trusted), imported in the checker."""
+    spec = importlib.util.spec_from_file_location(name, exercise_file("lesson6", file))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The public checks' words for the mistakes both suites name: one text, the same in both.
+public = _import_exercise_module("_lesson6_checker_public_checks", "test_finetune.py")
+EXTRA_EPOCH = public.EXTRA_EPOCH
+FC_PREFIX = public.FC_PREFIX
+GRAD_NOT_ZEROED = public.GRAD_NOT_ZEROED
+HEAD_TWICE = public.HEAD_TWICE
+LOOP_MULT_IGNORED = public.LOOP_MULT_IGNORED
+LOOP_MULT_ON_BACKBONE = public.LOOP_MULT_ON_BACKBONE
+LOOP_NO_MOMENTUM = public.LOOP_NO_MOMENTUM
+LOSS_AFTER_STEP = public.LOSS_AFTER_STEP
+LR_NOT_FLOAT = public.LR_NOT_FLOAT
+MISSING_EPOCH = public.MISSING_EPOCH
+MULT_IGNORED = public.MULT_IGNORED
+MULT_ON_BACKBONE = public.MULT_ON_BACKBONE
+NOT_FLOATS = public.NOT_FLOATS
+NOT_GENERATOR = public.NOT_GENERATOR
+OLD_CLASSES = public.OLD_CLASSES
+ONE_PERMUTATION = public.ONE_PERMUTATION
+REBUILT = public.REBUILT
+SUMMED = public.SUMMED
+
+
 SAME_OBJECT = ("replace_head must change the model it is given and return that same model "
                "object: the caller's model still has its old head (was the head replaced on a "
                "copy?); assign model.fc = ... and return model")
 NOT_NEW_HEAD = ("the head was not replaced: with num_classes equal to the old number of outputs "
                 "the model must still get a new head (nn.Linear, xavier_uniform_ weight, zero "
                 "bias); the old head's weights encode the old classes")
-OLD_CLASSES = ("the new head must have num_classes outputs: nn.Linear(model.fc.in_features, "
-               "num_classes), not the old head's number of outputs")
 BIAS_NOT_ZERO = ("the new head's bias must be a zero bias (nn.init.zeros_(head.bias)); "
                  "nn.Linear's default bias is random")
 NOT_XAVIER = ("the new head's weight is not initialised by xavier_uniform_: nn.Linear's default "
@@ -67,19 +101,12 @@ NOT_XAVIER = ("the new head's weight is not initialised by xavier_uniform_: nn.L
 BACKBONE_CHANGED = ("replace_head changed the backbone: only fc may change, every other "
                     "parameter keeps its values and its requires_grad")
 
-HEAD_TWICE = ("the head's parameters are in both groups: PyTorch refuses that ('some parameters "
-              "appear in more than one parameter group'); the backbone group holds only the "
-              "parameters outside fc")
 FROZEN_LISTED = ("frozen parameters (requires_grad False) are listed in a group: leave them out "
                  "of both groups, an optimizer has nothing to do with them")
 ORDER = ("the parameters are not in named_parameters() order: keep the order in which "
          "model.named_parameters() lists them inside each group")
 SWAPPED = "the two groups are swapped: the backbone group comes first, the head group second"
-MULT_ON_BACKBONE = ("the 10× is on the wrong group: the large learning rate (lr * head_mult) "
-                    "belongs to the head, not the backbone, which keeps lr")
-MULT_IGNORED = ("the head learns at the backbone's rate: its group's lr must be lr * head_mult")
 MULT_HARDCODED = ("the head's lr is 10·lr whatever head_mult is: use lr * head_mult")
-LR_NOT_FLOAT = "learning rates must be Python floats (float(lr)), also when lr is a 0-dim tensor"
 
 NO_MOMENTUM = ("the optimizer has no momentum: pass momentum=momentum to torch.optim.SGD "
                "(the default 0 is plain SGD)")
@@ -95,39 +122,39 @@ BACKBONE_TRAINABLE = ("freeze_backbone left some backbone parameters trainable: 
 HEAD_FLAGS_CHANGED = ("freeze_backbone changed the head's requires_grad: leave fc's parameters "
                       "as they are")
 
-NOT_FLOATS = ("fine_tune must return the epoch losses as Python floats (loss.item()), "
-              "not tensors")
-GRAD_NOT_ZEROED = ("the gradients pile up from one step to the next: call optimizer.zero_grad() "
-                   "before every backward()")
-LOSS_AFTER_STEP = ("each batch's loss is measured after its step: record the loss computed "
-                   "before each step (the one you call backward() on)")
 NOT_WEIGHTED = ("the batch losses are averaged with equal weights: the epoch loss is the "
                 "sample-weighted mean sum(batch_loss · batch_len) / N, so the smaller last batch "
                 "counts less")
 LAST_BATCH = ("the last batch (the smaller one) is dropped: an epoch takes ceil(N / batch_size) "
               "steps and the last slice of the permutation may be shorter")
-REBUILT = ("the optimizer is rebuilt every epoch, which throws its momentum away: it must be "
-           "built once, before the first epoch")
 NO_SHUFFLE = ("the samples are never shuffled: draw perm = torch.randperm(N, generator=generator) "
               "at the start of every epoch and take consecutive slices of it")
-NOT_GENERATOR = ("the shuffling does not come from the generator argument: torch.randperm(N) "
-                 "without generator=generator draws from the global RNG")
-LOOP_NO_MOMENTUM = ("the training matches SGD without momentum: make_optimizer must pass "
-                    "momentum=0.9 (and weight_decay) to torch.optim.SGD")
-LOOP_MULT_ON_BACKBONE = ("the training matches 10× on the backbone instead of the head: the "
-                         "head's group gets lr * head_mult, not the backbone")
-LOOP_MULT_IGNORED = ("the training matches the same lr for head and backbone: the head's group "
-                     "gets lr * head_mult")
 HEAD_UNTRAINED = ("after fine_tune the model's head is untrained (its bias is still exactly "
                   "zero, as a new head's): the optimizer was built before the head was replaced "
                   "and holds the old head's parameters; fine_tune trains the head the model has "
                   "and must not replace it")
 HEAD_RESHAPED = ("fine_tune changed the model's head: it trains the model as given and must not "
-                 "replace fc")
+                 "replace fc (was the optimizer built before the head was replaced?)")
+
+# PyTorch's own words when a parameter is given to an optimizer in two groups.
+BOTH_GROUPS_ERROR = "more than one parameter group"
 
 
-def fail(feedback: str) -> None:
-    raise Mismatch(feedback)
+def fail(feedback: str, details: str = "") -> None:
+    """Fail with the check's own words; ``details`` (anything the submission controls) is shown
+    to instructors only, since this suite is hidden."""
+    raise Mismatch(feedback, details)
+
+
+def call(function, *args: Any, what: str, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``, naming the head-in-both-groups mistake when the submission
+    raises PyTorch's refusal of it (its message is matched here, never shown)."""
+    try:
+        return function(*args, **kwargs)
+    except RemoteRaised as raised:
+        if BOTH_GROUPS_ERROR in raised.message:
+            fail(f"{what}: {HEAD_TWICE}", raised.details)
+        raise
 
 
 @pytest.fixture(autouse=True)
@@ -143,17 +170,11 @@ def _one_thread():
 # ---------------------------------------------------------------------- course files (trusted)
 
 
-def _import_tinynet():
-    path = exercise_file("lesson6", "tinynet.py")
-    spec = importlib.util.spec_from_file_location("_lesson6_checker_tinynet", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tinynet = _import_tinynet()
+tinynet = _import_exercise_module("_lesson6_checker_tinynet", "tinynet.py")
 TRAIN = tinynet.load_digits("finetune", "train")
-TEST = tinynet.load_digits("finetune", "test")
+# The held-out test split: read here, in the checker, and nowhere else.
+HELD_OUT = Path(__file__).resolve().parent / "finetune_test.npz"
+TEST = tinynet.load_digits("finetune", "test", path=HELD_OUT)
 PRETRAINED_STATE = {n: p.detach().clone() for n, p in tinynet.load_pretrained().named_parameters()}
 
 
@@ -165,10 +186,10 @@ def build(source: str, name: str):
 
 
 # The pretrained TinyNet with a given head (or the pretrained head), in a dtype, with some
-# parameters frozen (names or module prefixes) and in training or eval mode. The same text runs
+# parameters frozen (names or module prefixes). The same text runs
 # in the runner (via built_by) and here (with the checker's tinynet).
 MODEL_SOURCE = '''
-def make(weight=None, bias=None, dtype="float32", frozen=(), training=True, tinynet=None):
+def make(weight=None, bias=None, dtype="float32", frozen=(), tinynet=None):
     if tinynet is None:
         import tinynet
     model = tinynet.load_pretrained()
@@ -183,7 +204,6 @@ def make(weight=None, bias=None, dtype="float32", frozen=(), training=True, tiny
     for name, parameter in model.named_parameters():
         if any(name == f or name.startswith(f + ".") for f in frozen):
             parameter.requires_grad_(False)
-    model.train(training)
     return model
 '''
 
@@ -260,8 +280,10 @@ def _kind(value: Any) -> str:
 
 
 def as_module(value: Any, what: str) -> dict:
-    if not (isinstance(value, dict) and value.get("__object__") == "module"):
-        fail(f"{what} should be the model (an nn.Module), but it is {_kind(value)}")
+    if not (isinstance(value, dict) and value.get("__object__") == "module"
+            and isinstance(value.get("parameters"), dict)
+            and all(isinstance(t, torch.Tensor) for t in value["parameters"].values())):
+        fail(f"{what} should be the model (an nn.Module)", f"it is {_kind(value)}")
     return value
 
 
@@ -275,7 +297,7 @@ def flags(module: dict) -> dict[str, bool]:
 
 def head_size(module: dict, what: str) -> tuple[int, int]:
     fc = module.get("fc")
-    if not isinstance(fc, dict):
+    if not isinstance(fc, dict) or not {"in_features", "out_features"} <= set(fc):
         fail(f"{what}: model.fc should be an nn.Linear")
     return fc["in_features"], fc["out_features"]
 
@@ -287,10 +309,10 @@ def flat(params: dict[str, torch.Tensor], names: Sequence[str]) -> torch.Tensor:
 def group_contents(groups: Any, what: str) -> tuple[list[list[str]], list[Any]]:
     """The parameter names and lrs of two groups returned by param_groups (or an optimizer)."""
     if not isinstance(groups, (list, tuple)) or not all(isinstance(g, dict) for g in groups):
-        fail(f"{what} should be a list of dicts (parameter groups), but it is {_kind(groups)}")
+        fail(f"{what} should be a list of dicts (parameter groups)", f"it is {_kind(groups)}")
     if len(groups) != 2:
         fail(f"{what} should hold exactly two groups, backbone then head (even when one is "
-             f"empty), but it holds {len(groups)}")
+             f"empty)", f"it holds {len(groups)}")
     names, lrs = [], []
     for group in groups:
         params = group.get("params")
@@ -323,16 +345,18 @@ def expect_groups(groups: Any, *, what: str, backbone: list[str], head: list[str
         fail(f"{what}: {FROZEN_LISTED}")
     if got_backbone == head and got_head == backbone and backbone != head:
         fail(f"{what}: {SWAPPED}")
+    if any(n.startswith("fc") and not n.startswith("fc.") for n in got_head):
+        fail(f"{what}: {FC_PREFIX}")
     for got, expected, part in ((got_backbone, backbone, "backbone"), (got_head, head, "head")):
         if got != expected:
             if sorted(got) == sorted(expected):
                 fail(f"{what}: {ORDER}")
             fail(f"{what}: the {part} group should hold exactly the trainable parameters "
                  f"{'outside' if part == 'backbone' else 'of'} fc ({len(expected)} of them), "
-                 f"but it holds {len(got)} parameters, not the right ones")
+                 f"in named_parameters() order", f"it holds {len(got)} parameters")
     for got in lrs:
         if isinstance(got, bool) or not isinstance(got, float):
-            fail(f"{what}: {LR_NOT_FLOAT}, but a group's lr is {_kind(got)}")
+            fail(f"{what}: {LR_NOT_FLOAT}", f"a group's lr is {_kind(got)}")
     expected_lrs = (lr, lr * head_mult)
 
     def near(a: float, b: float) -> bool:
@@ -347,8 +371,8 @@ def expect_groups(groups: Any, *, what: str, backbone: list[str], head: list[str
     if head_mult != 10 and near(lrs[0], lr) and near(lrs[1], 10 * lr):
         fail(f"{what}: {MULT_HARDCODED}")
     fail(f"{what}: the groups' learning rates should be lr = {lr:g} for the backbone and "
-         f"lr * head_mult = {lr * head_mult:g} for the head, but they are {lrs[0]:g} and "
-         f"{lrs[1]:g}")
+         f"lr * head_mult = {lr * head_mult:g} for the head",
+         f"they are {lrs[0]!r} and {lrs[1]!r}")
 
 
 # ---------------------------------------------------------------------- the trainer (checker)
@@ -397,8 +421,12 @@ def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int,
           batch_size: int, perms: list[torch.Tensor], *, zero_grad: bool = True,
           loss_after: bool = False, weighted: bool = True, drop_last: bool = False,
           rebuild: bool = False, momentum: float = 0.9, lrs: tuple[float, float] | None = None,
-          ) -> tuple[list[float], dict[str, torch.Tensor]]:
-    """The reference loop; every keyword switches on one mistake."""
+          summed: str = "", ) -> tuple[list[float], dict[str, torch.Tensor]]:
+    """The reference loop; every keyword switches on one mistake.
+
+    ``summed``: the batch loss is F.cross_entropy(..., reduction="sum") (a step batch_size times
+    too large), recorded as its sum ("sum": the epoch loss sum(batch sums) / N, which looks
+    right) or multiplied by the batch length once more ("sum-weighted")."""
     lrs = lrs or (lr, lr * 10.0)
 
     def optimizer() -> SGD:
@@ -417,12 +445,14 @@ def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int,
         for batch in perms[epoch].split(batch_size):
             if drop_last and len(batch) < batch_size:
                 continue
-            loss = F.cross_entropy(model(x[batch]), y[batch])
+            loss = F.cross_entropy(model(x[batch]), y[batch], reduction="sum" if summed else "mean")
             if zero_grad:
                 opt.zero_grad()
             loss.backward()
             opt.step()
             value = loss.item()
+            if summed == "sum":
+                value /= len(batch)  # the sum of the sums divided by N
             if loss_after:
                 with torch.no_grad():
                     value = F.cross_entropy(model(x[batch]), y[batch]).item()
@@ -455,11 +485,15 @@ def oracle(start: torch.nn.Module, x, y, epochs, lr, batch_size, seed: int, *,
         (LOOP_NO_MOMENTUM, dict(momentum=0.0)),
         (LOOP_MULT_ON_BACKBONE, dict(lrs=(lr * 10.0, lr))),
         (LOOP_MULT_IGNORED, dict(lrs=(lr, lr))),
+        (SUMMED, dict(summed="sum")),
+        (SUMMED, dict(summed="sum-weighted")),
     ]
     if n >= batch_size and n % batch_size:
         variants.append((LAST_BATCH, dict(drop_last=True)))
     wrong = [(message, *run(perms, **kw)) for message, kw in variants]
     wrong.append((NO_SHUFFLE, *run(permutations(n, epochs, "arange"))))
+    if epochs > 1:
+        wrong.append((ONE_PERMUTATION, *run([perms[0]] * epochs)))
     if global_seed is not None:
         wrong.append((NOT_GENERATOR, *run(permutations(n, epochs, global_seed))))
     return expected, merge_alike(wrong)
@@ -472,7 +506,8 @@ def merge_alike(wrong):
         value = torch.cat([torch.tensor(losses, dtype=F64), flat(params, list(params))])
         for entry in merged:
             if entry[3].shape == value.shape and close(entry[3], value, 1e-9, 1e-12):
-                entry[0] = f"{entry[0]}; or {message}"
+                if message not in entry[0]:
+                    entry[0] = f"{entry[0]}; or {message}"
                 break
         else:
             merged.append([message, losses, params, value])
@@ -490,26 +525,36 @@ def expect_values(got: torch.Tensor, expected: torch.Tensor, wrong: list[tuple[s
     rtol, atol = (1e-7, 1e-9) if dtype == F64 else (1e-4, 1e-5)
     if close(got, expected, rtol, atol):
         return
-    if not torch.isfinite(got).all():
-        fail(f"{what} contain nan or inf: the training diverged")
-    for message, value in wrong:
+    for message, value in wrong:  # a mistake's run may diverge too: match it before saying so
         if close(got, value, rtol, atol):
             fail(f"{what}: {message}")
+    if not torch.isfinite(got).all():
+        fail(f"{what} contain nan or inf: the training diverged")
     fail(f"{what} differ from the loop the exercise describes {LOOP}")
 
 
 def expect_losses(got: Any, expected: list[float], wrong, *, epochs: int, dtype: torch.dtype,
                   what: str) -> None:
     if not isinstance(got, (list, tuple)):
-        fail(f"{what} should return a list of {epochs} Python floats, but it returned "
-             f"{_kind(got)}")
+        fail(f"{what} should return a list of {epochs} Python floats", f"it returned {_kind(got)}")
+    expect_epoch_count(got, epochs, what=what)
     if any(isinstance(v, bool) or not isinstance(v, float) for v in got):
         fail(f"{what}: {NOT_FLOATS}")
-    if len(got) != epochs:
-        fail(f"{what} should return one loss per epoch ({epochs}), but it returned {len(got)}")
     expect_values(torch.tensor(got, dtype=F64), torch.tensor(expected, dtype=F64),
                   [(m, torch.tensor(losses, dtype=F64)) for m, losses, _ in wrong],
                   what=f"{what}: the epoch losses", dtype=dtype)
+
+
+def expect_epoch_count(got: Sequence, epochs: int, *, what: str) -> None:
+    """One loss per epoch; one too many or too few is named."""
+    if len(got) == epochs:
+        return
+    details = f"{len(got)} losses for epochs={epochs}"
+    if len(got) == epochs + 1:
+        fail(f"{what}: {EXTRA_EPOCH}", details)
+    if len(got) == epochs - 1:
+        fail(f"{what}: {MISSING_EPOCH}", details)
+    fail(f"{what} should return one loss per epoch ({epochs})", details)
 
 
 def expect_same_head(module: dict, start: dict[str, torch.Tensor], *, what: str) -> None:
@@ -558,13 +603,15 @@ def expect_new_head(outcome, classes: int, *, what: str, fan_in: int = HIDDEN,
     if size[1] == 5 != classes:
         fail(f"{what}: {OLD_CLASSES}")
     if size != (fan_in, classes):
-        fail(f"{what}: model.fc should be nn.Linear({fan_in}, {classes}), but it maps "
-             f"{size[0]} -> {size[1]} (use model.fc.in_features and num_classes)")
+        fail(f"{what}: model.fc should be nn.Linear({fan_in}, {classes}) (use "
+             f"model.fc.in_features and num_classes)", f"it maps {size[0]} -> {size[1]}")
     params = parameters(result)
+    if not {"fc.weight", "fc.bias"} <= set(params):
+        fail(f"{what}: model.fc should be an nn.Linear with a weight and a bias")
     weight, bias = params["fc.weight"], params["fc.bias"]
     if weight.dtype != dtype or bias.dtype != dtype:
-        fail(f"{what}: the new head is {str(weight.dtype)[6:]} but the model is "
-             f"{str(dtype)[6:]}: create it in the old head's dtype")
+        fail(f"{what}: the new head should be {str(dtype)[6:]}, like the model: create it in "
+             f"the old head's dtype", f"it is {str(weight.dtype)[6:]}")
     if not (flags(result)["fc.weight"] and flags(result)["fc.bias"]):
         fail(f"{what}: the new head's parameters must be trainable (requires_grad True)")
     old = PRETRAINED_STATE["fc.weight"]
@@ -647,14 +694,6 @@ def test_replace_head_other_model(sub):
         fail(f"{what}: {SAME_OBJECT}")
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize("classes", [0, -3])
-def test_replace_head_rejects_no_classes(sub, classes):
-    """num_classes < 1 raises ValueError."""
-    expect_raises(ValueError, sub.replace_head, helper_object(PRETRAINED), classes,
-                  what=f"replace_head(model, {classes})", why="(num_classes must be at least 1)")
-
-
 # ---------------------------------------------------------------------- param_groups
 
 
@@ -717,13 +756,13 @@ def test_param_groups_tensor_lr(sub, dtype):
 
 
 def expect_sgd(got: Any, *, what: str, backbone, head, lr: float, momentum: float,
-               weight_decay: float) -> None:
+               weight_decay: float, frozen: Sequence[str] = ()) -> None:
     if not (isinstance(got, dict) and got.get("__object__") == "optimizer"):
-        fail(f"{what} should return a torch.optim.SGD optimizer, but it returned {_kind(got)}")
-    if got["class"] != "SGD":
-        fail(f"{what} should return torch.optim.SGD, not {got['class']}")
+        fail(f"{what} should return a torch.optim.SGD optimizer", f"it returned {_kind(got)}")
+    if got.get("class") != "SGD":
+        fail(f"{what} should return torch.optim.SGD", f"it returned a {str(got.get('class'))[:40]}")
     groups = got["param_groups"]
-    expect_groups(groups, what=what, backbone=backbone, head=head, frozen=(), lr=lr,
+    expect_groups(groups, what=what, backbone=backbone, head=head, frozen=frozen, lr=lr,
                   head_mult=10.0)
     for group in groups:
         if group.get("momentum") == 0:
@@ -740,7 +779,7 @@ def expect_sgd(got: Any, *, what: str, backbone, head, lr: float, momentum: floa
 @pytest.mark.points(2)
 def test_make_optimizer_defaults(sub):
     """SGD over param_groups(model, lr): head at 10·lr, momentum 0.9, weight decay 1e-3."""
-    got = sub.make_optimizer(helper_object(PRETRAINED), 0.02)
+    got = call(sub.make_optimizer, helper_object(PRETRAINED), 0.02, what="make_optimizer")
     expect_sgd(got, what="make_optimizer(model, 0.02)", backbone=BACKBONE, head=HEAD, lr=0.02,
                momentum=0.9, weight_decay=1e-3)
 
@@ -749,8 +788,8 @@ def test_make_optimizer_defaults(sub):
 @pytest.mark.parametrize(("momentum", "weight_decay"), [(0.5, 0.0), (0.95, 0.01)])
 def test_make_optimizer_settings(sub, momentum, weight_decay):
     """momentum and weight_decay are passed on to both groups."""
-    got = sub.make_optimizer(helper_object(PRETRAINED), 0.1, momentum=momentum,
-                             weight_decay=weight_decay)
+    got = call(sub.make_optimizer, helper_object(PRETRAINED), 0.1, momentum=momentum,
+               weight_decay=weight_decay, what="make_optimizer")
     expect_sgd(got, what=f"make_optimizer(model, 0.1, momentum={momentum:g}, "
                f"weight_decay={weight_decay:g})", backbone=BACKBONE, head=HEAD, lr=0.1,
                momentum=momentum, weight_decay=weight_decay)
@@ -760,9 +799,9 @@ def test_make_optimizer_settings(sub, momentum, weight_decay):
 def test_make_optimizer_frozen_backbone_and_tensor_lr(sub):
     """A frozen backbone gives an empty first group; a 0-dim tensor lr gives float lrs."""
     lr = torch.tensor(0.01, dtype=F64)
-    got = sub.make_optimizer(model_spec(frozen=["backbone"]), lr)
+    got = call(sub.make_optimizer, model_spec(frozen=["backbone"]), lr, what="make_optimizer")
     expect_sgd(got, what="make_optimizer(model with a frozen backbone, torch.tensor(0.01))",
-               backbone=[], head=HEAD, lr=0.01, momentum=0.9, weight_decay=1e-3)
+               backbone=[], head=HEAD, lr=0.01, momentum=0.9, weight_decay=1e-3, frozen=BACKBONE)
 
 
 # ---------------------------------------------------------------------- freeze_backbone
@@ -779,6 +818,8 @@ def expect_frozen(module: Any, *, what: str, head_flags: dict[str, bool],
             fail(f"{what}: {FROZE_EVERYTHING if not any(backbone.values()) else FROZE_HEAD_INSTEAD}")
         fail(f"{what}: {HEAD_FLAGS_CHANGED}")
     if any(backbone.values()):
+        if all(n.startswith("fc") for n, f in backbone.items() if f):
+            fail(f"{what}: {FC_PREFIX}")
         fail(f"{what}: {BACKBONE_TRAINABLE}")
     if values is not None and any(
         not torch.equal(v, values[n].to(v.dtype)) for n, v in parameters(module).items()
@@ -827,9 +868,9 @@ def subset(rng: torch.Generator, n: int, classes: int = 5):
     return x[index].double(), y[index].clone()
 
 
-def start_model(rng, *, classes=5, dtype="float64", frozen=(), training=True):
+def start_model(rng, *, classes=5, dtype="float64", frozen=()):
     weight, bias = random_head(rng, classes)
-    kwargs = dict(weight=weight, bias=bias, dtype=dtype, frozen=list(frozen), training=training)
+    kwargs = dict(weight=weight, bias=bias, dtype=dtype, frozen=list(frozen))
     return make_model(**kwargs), model_spec(**kwargs)
 
 
@@ -840,6 +881,7 @@ RUNS = {
     "n9-b1": (9, 2, 0.02, 1, 5, ()),
     "classes3-b8": (30, 3, 0.05, 8, 3, ()),
     "frozen-backbone": (50, 3, 0.2, 16, 5, ("backbone",)),
+    "small-steps": (40, 3, 0.002, 10, 5, ()),  # a summed batch loss stays finite here
 }
 
 
@@ -853,7 +895,7 @@ def test_fine_tune_losses_follow_generator(sub, rng, dtype):
     x = x.to(torch_dtype)
     seed = int(torch.randint(1000, (), generator=rng))
     expected, wrong = oracle(model, x, y, 3, 0.05, 16, seed, global_seed=sub.seed)
-    got = sub.fine_tune(spec, x, y, 3, 0.05, 16, generator(seed))
+    got = call(sub.fine_tune, spec, x, y, 3, 0.05, 16, generator(seed), what="fine_tune")
     expect_losses(got, expected[0], wrong, epochs=3, dtype=torch_dtype,
                   what="fine_tune(model, x, y, epochs=3, lr=0.05, batch_size=16, generator)")
 
@@ -867,7 +909,7 @@ def test_fine_tune_trains_model(sub, rng, run_id):
     model, spec = start_model(rng, classes=classes, frozen=frozen)
     start = {k: p.detach().clone() for k, p in model.named_parameters()}
     expected, wrong = oracle(model, x, y, epochs, lr, batch_size, sub.seed)
-    outcome = sub.run("fine_tune", spec, x, y, epochs, lr, batch_size)
+    outcome = call(sub.run, "fine_tune", spec, x, y, epochs, lr, batch_size, what="fine_tune")
     what = (f"fine_tune(model, x, y, epochs={epochs}, lr={lr:g}, batch_size={batch_size}) with "
             f"{n} samples")
     module = as_module(outcome.args_after[0], f"{what}: the model")
@@ -891,7 +933,7 @@ def test_fine_tune_float32_model(sub, rng):
     x = x.float()
     start = {k: p.detach().clone() for k, p in model.named_parameters()}
     expected, wrong = oracle(model, x, y, 2, 0.05, 16, sub.seed)
-    outcome = sub.run("fine_tune", spec, x, y, 2, 0.05, 16)
+    outcome = call(sub.run, "fine_tune", spec, x, y, 2, 0.05, 16, what="fine_tune")
     what = "fine_tune(float32 model, x, y, epochs=2, lr=0.05, batch_size=16)"
     module = as_module(outcome.args_after[0], f"{what}: the model")
     expect_same_head(module, start, what=what)
@@ -912,7 +954,7 @@ def test_fine_tune_lr_zero_gives_full_batch_loss(sub, rng, batch_size):
     for message, kw in ((NOT_WEIGHTED, dict(weighted=False)), (LAST_BATCH, dict(drop_last=True))):
         losses, params = train(copy.deepcopy(model), x, y, 2, 0.0, batch_size, perms, **kw)
         wrong.append((message, losses, params))
-    outcome = sub.run("fine_tune", spec, x, y, 2, 0.0, batch_size)
+    outcome = call(sub.run, "fine_tune", spec, x, y, 2, 0.0, batch_size, what="fine_tune")
     what = f"fine_tune(model, x, y, epochs=2, lr=0, batch_size={batch_size})"
     start = {k: p.detach().clone() for k, p in model.named_parameters()}
     module = as_module(outcome.args_after[0], f"{what}: the model")
@@ -928,7 +970,7 @@ def test_fine_tune_tensor_lr(sub, rng):
     x, y = subset(rng, 30)
     model, spec = start_model(rng)
     expected, wrong = oracle(model, x, y, 2, 0.05, 8, sub.seed)
-    got = sub.fine_tune(spec, x, y, 2, torch.tensor(0.05, dtype=F64), 8)
+    got = call(sub.fine_tune, spec, x, y, 2, torch.tensor(0.05, dtype=F64), 8, what="fine_tune")
     expect_losses(got, expected[0], wrong, epochs=2, dtype=F64,
                   what="fine_tune(model, x, y, epochs=2, lr=torch.tensor(0.05), batch_size=8)")
 
@@ -938,45 +980,16 @@ def test_fine_tune_zero_epochs(sub, rng):
     """epochs=0 returns an empty list and leaves the weights as they were."""
     x, y = subset(rng, 20)
     model, spec = start_model(rng)
-    outcome = sub.run("fine_tune", spec, x, y, 0, 0.1, 8)
+    outcome = call(sub.run, "fine_tune", spec, x, y, 0, 0.1, 8, what="fine_tune")
     what = "fine_tune(model, x, y, epochs=0, lr=0.1)"
-    if not isinstance(outcome.result, (list, tuple)) or len(outcome.result) != 0:
-        fail(f"{what} should return an empty list")
+    if not isinstance(outcome.result, (list, tuple)):
+        fail(f"{what} should return an empty list", f"it returned {_kind(outcome.result)}")
+    expect_epoch_count(outcome.result, 0, what=what)
     start = {k: p.detach().clone() for k, p in model.named_parameters()}
     module = as_module(outcome.args_after[0], f"{what}: the model")
     expect_same_head(module, start, what=what)
     expect_values(flat(parameters(module), list(start)), flat(start, list(start)), [],
                   what=f"{what}: the weights (0 epochs leave them as they were)", dtype=F64)
-
-
-@pytest.mark.points(1)
-def test_fine_tune_leaves_model_training(sub, rng):
-    """fine_tune puts a model given in eval mode into training mode and leaves it there."""
-    x, y = subset(rng, 20)
-    model, spec = start_model(rng, training=False)
-    expected, wrong = oracle(model, x, y, 1, 0.05, 8, sub.seed)
-    outcome = sub.run("fine_tune", spec, x, y, 1, 0.05, 8)
-    what = "fine_tune on a model in eval mode"
-    start = {k: p.detach().clone() for k, p in model.named_parameters()}
-    expect_same_head(as_module(outcome.args_after[0], what), start, what=what)
-    expect_losses(outcome.result, expected[0], wrong, epochs=1, dtype=F64, what=what)
-    if not as_module(outcome.args_after[0], what)["training"]:
-        fail(f"{what}: the model should be left in training mode (model.train())")
-
-
-@pytest.mark.points(1)
-@pytest.mark.parametrize("case", ["negative-epochs", "zero-batch-size", "no-samples",
-                                  "mismatched-lengths"])
-def test_fine_tune_rejects_bad_arguments(sub, rng, case):
-    """Bad epochs, batch_size or data raise ValueError."""
-    x, y = subset(rng, 12)
-    args = {"negative-epochs": (x, y, -1, 0.1, 4), "zero-batch-size": (x, y, 1, 0.1, 0),
-            "no-samples": (x[:0], y[:0], 1, 0.1, 4), "mismatched-lengths": (x, y[:-2], 1, 0.1, 4)}
-    why = {"negative-epochs": "for epochs < 0", "zero-batch-size": "for batch_size < 1",
-           "no-samples": "when x holds no samples",
-           "mismatched-lengths": "when x and y hold different numbers of samples"}
-    expect_raises(ValueError, sub.fine_tune, model_spec(dtype="float64"), *args[case],
-                  what=f"fine_tune ({case.replace('-', ' ')})", why=why[case])
 
 
 # ---------------------------------------------------------------------- behaviour
@@ -1022,10 +1035,12 @@ def test_fine_tune_beats_training_from_scratch(sub):
     try:
         for s in SEEDS:
             sub.seed = s  # generator=None: the global RNG, seeded with s, shuffles
-            outcome = sub.run("fine_tune", built_by(source_fn(SEEDED_SOURCE, "make_seeded"), s),
-                              x, y, BUDGET["epochs"], BUDGET["lr"], BUDGET["batch_size"])
-            if not isinstance(outcome.result, (list, tuple)) or len(outcome.result) != 5:
-                fail(f"{what} should return 5 epoch losses")
+            outcome = call(sub.run, "fine_tune",
+                           built_by(source_fn(SEEDED_SOURCE, "make_seeded"), s), x, y,
+                           BUDGET["epochs"], BUDGET["lr"], BUDGET["batch_size"], what=what)
+            if not isinstance(outcome.result, (list, tuple)):
+                fail(f"{what} should return 5 epoch losses", f"it returned {_kind(outcome.result)}")
+            expect_epoch_count(outcome.result, BUDGET["epochs"], what=what)
             module = as_module(outcome.args_after[0], f"{what}: the model")
             if head_size(module, what) != (HIDDEN, 5):
                 fail(f"{what}: {HEAD_RESHAPED}")
@@ -1033,10 +1048,12 @@ def test_fine_tune_beats_training_from_scratch(sub):
     finally:
         sub.seed = seed
     mean = sum(accuracies) / len(accuracies)
+    details = f"mean accuracy on the held-out test split {mean:.4f}"
     if not math.isfinite(mean) or mean < THRESHOLD:
-        fail(f"{what}: the mean test accuracy over 5 runs is {mean:.1%}, below the "
-             f"{THRESHOLD:.0%} that fine-tuning with the head at 10× reaches")
+        fail(f"{what}: the mean accuracy over 5 runs on the held-out test images is below the "
+             f"{THRESHOLD:.0%} that fine-tuning with the head at 10× reaches", details)
     baseline = scratch_accuracy()
     if mean - baseline < MARGIN:
-        fail(f"{what}: the mean test accuracy ({mean:.1%}) is not clearly above training from "
-             f"scratch with the same budget ({baseline:.1%})")
+        fail(f"{what}: the mean accuracy on the held-out test images is not clearly above "
+             f"training from scratch with the same budget",
+             f"{details}; from scratch {baseline:.4f}")

@@ -1,0 +1,132 @@
+"""mistake: treats every parameter whose name starts with 'fc' as the head's (name.startswith('fc')), so a layer such as fc_in joins the head
+named: begins with the letters 'fc'
+function: param_groups, freeze_backbone
+
+Catalog entry: the reference solution with this one mistake in the helper both use.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+HEAD = "fc"
+
+
+def _is_head(name: str) -> bool:
+    """Whether a `named_parameters()` name belongs to the head `fc`."""
+    return name.startswith(HEAD)
+
+
+def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
+    """Give `model` a fresh output layer `fc` with `num_classes` outputs; return the same model.
+
+    The new head is `nn.Linear(model.fc.in_features, num_classes)`, created trainable in the
+    dtype and on the device of the old head, with its weight re-initialised by
+    `nn.init.xavier_uniform_` and its bias set to zero. It replaces the old head even when
+    the number of outputs is unchanged. The backbone (every parameter outside `fc`) is not
+    touched. The model is modified in place and the same object is returned.
+    """
+    old = model.fc
+    head = nn.Linear(old.in_features, num_classes, device=old.weight.device, dtype=old.weight.dtype)
+    nn.init.xavier_uniform_(head.weight)
+    nn.init.zeros_(head.bias)
+    model.fc = head
+    return model
+
+
+def param_groups(model: nn.Module, lr: float, head_mult: float = 10.0) -> list[dict]:
+    """Two optimizer parameter groups: the backbone at `lr`, the head `fc` at `lr * head_mult`.
+
+    Returns `[{"params": backbone, "lr": lr}, {"params": head, "lr": lr * head_mult}]`, where
+    backbone is the list of trainable parameters (requires_grad True) whose name in
+    `model.named_parameters()` is not under `fc`, and head is the list of trainable
+    parameters of `fc`, both in `named_parameters()` order. Every trainable parameter appears
+    exactly once; frozen parameters appear nowhere. There are always two groups, in this
+    order, even when one of them is empty. Learning rates are Python floats, also when `lr`
+    is a 0-dim tensor. The model is not changed.
+    """
+    backbone: list[nn.Parameter] = []
+    head: list[nn.Parameter] = []
+    for name, parameter in model.named_parameters():
+        if not parameter.requires_grad:
+            continue
+        (head if _is_head(name) else backbone).append(parameter)
+    return [
+        {"params": backbone, "lr": float(lr)},
+        {"params": head, "lr": float(lr) * float(head_mult)},
+    ]
+
+
+def make_optimizer(
+    model: nn.Module, lr: float, momentum: float = 0.9, weight_decay: float = 1e-3
+) -> torch.optim.SGD:
+    """`torch.optim.SGD` over `param_groups(model, lr)` (head at 10x), with momentum and weight decay.
+
+    Both groups get the same `momentum` and `weight_decay`; only their learning rates differ.
+    Build it after the head has been replaced: an optimizer keeps the parameter objects it
+    was given, so it would otherwise update a head the model no longer uses.
+    """
+    return torch.optim.SGD(
+        param_groups(model, lr), lr=float(lr), momentum=momentum, weight_decay=weight_decay
+    )
+
+
+def freeze_backbone(model: nn.Module) -> nn.Module:
+    """Set `requires_grad = False` on every parameter outside `fc`; return the same model.
+
+    The head's parameters are left as they are (trainable after `replace_head`), so training
+    afterwards only updates `fc`: the pretrained network becomes a fixed feature extractor.
+    """
+    for name, parameter in model.named_parameters():
+        if not _is_head(name):
+            parameter.requires_grad_(False)
+    return model
+
+
+def fine_tune(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    epochs: int,
+    lr: float,
+    batch_size: int = 64,
+    generator: torch.Generator | None = None,
+) -> list[float]:
+    """Train `model` in place on (x, y) and return the mean training loss of each epoch.
+
+    The optimizer is `make_optimizer(model, lr)`, built once at the start; the loss is the
+    batch-mean cross-entropy of `model(x[batch])` against `y[batch]`. Each epoch draws
+    `perm = torch.randperm(N, generator=generator)` exactly once (the global generator when
+    `generator` is None) and takes one optimizer step (zero_grad, backward, step) on each
+    consecutive slice of `perm` of `batch_size` samples; the last slice may be smaller and
+    is not dropped, so an epoch has ceil(N / batch_size) steps.
+
+    `losses[e]` is the sample-weighted mean of epoch e's batch losses, each measured before
+    its step: sum(batch_loss * batch_len) / N. It is a Python float; `len(losses) == epochs`
+    (an empty list for 0 epochs). x is (N, features) in the model's dtype, y int64 (N,);
+    neither is modified. The model's parameters are trained in place; their requires_grad
+    flags are left as they were (frozen parameters stay exactly as they were). The lr may be
+    a Python number or a 0-dim tensor.
+
+    Graded on the fine-tuning task: the pretrained TinyNet with a new 5-class head, fine-tuned
+    on the 226 training digits with epochs=5, lr=0.03, batch_size=64, must reach a mean
+    accuracy of at least 91 % over 5 runs on the held-out test images (which the grader keeps),
+    clearly above a from-scratch TinyNet trained the same way.
+    """
+    optimizer = make_optimizer(model, lr)
+    n = len(x)
+    losses: list[float] = []
+    model.train()
+    for _ in range(epochs):
+        perm = torch.randperm(n, generator=generator)
+        total = 0.0
+        for batch in perm.split(batch_size):
+            loss = F.cross_entropy(model(x[batch]), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        losses.append(total / n)
+    return losses
