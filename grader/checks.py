@@ -19,12 +19,13 @@ import torch
 from grader.checker import diagnose
 from grader.checker.diagnose import Mistake, close, ratio_mistakes
 from grader.checker.feedback import Mismatch, RemoteRaised
+from grader.course.i18n import N_, Text, t
 from grader.wire import FunctionSource, ObjectSpec
 
 __all__ = [
     "Mistake", "ratio_mistakes", "oracle", "expect_close", "expect_tensor", "expect_tuple", "expect_raises", "expect_untouched",
     "expect_contract", "source_fn", "helper_object", "built_by", "generator", "tolerances", "short",
-    "Mismatch", "RemoteRaised", "close", "exercise_file", "expect_exact",
+    "Mismatch", "RemoteRaised", "close", "exercise_file", "expect_exact", "t", "N_", "Text",
 ]
 
 TOLERANCES = {torch.float64: (1e-7, 1e-9), torch.float32: (1e-4, 1e-5)}
@@ -137,8 +138,8 @@ def _describe_type(value: Any) -> str:
     if value is None:
         return "None"
     if hasattr(value, "__array__") and not isinstance(value, torch.Tensor):
-        return "a numpy array"
-    return f"a {type(value).__name__}"
+        return t("a numpy array")
+    return t("a {type}", type=type(value).__name__)
 
 
 def expect_tensor(
@@ -150,27 +151,31 @@ def expect_tensor(
 ) -> torch.Tensor:
     """``got`` is a tensor of the given dtype and shape that does not require grad."""
     if not isinstance(got, torch.Tensor):
-        raise Mismatch(f"{what} should be a torch tensor, but it is {_describe_type(got)}",
-                       f"got {short(got)}")
+        raise Mismatch(t("{what} should be a torch tensor, but it is {kind}", what=what,
+                         kind=_describe_type(got)), t("got {got}", got=short(got)))
     if shape is not None and tuple(got.shape) != tuple(shape):
-        hint = ""
+        got_shape = t("got shape {shape}", shape=str(tuple(got.shape)))
         if got.dim() == len(shape) + 1 and 1 in got.shape:
-            hint = ": an extra dimension of size 1 (broadcasting (N, 1) against (N,)?)"
-        raise Mismatch(f"{what} has the wrong shape, it should be {tuple(shape)}{hint}",
-                       f"got shape {tuple(got.shape)}")
+            raise Mismatch(t("{what} has the wrong shape, it should be {shape}: an extra "
+                             "dimension of size 1 (broadcasting (N, 1) against (N,)?)",
+                             what=what, shape=str(tuple(shape))), got_shape)
+        raise Mismatch(t("{what} has the wrong shape, it should be {shape}", what=what,
+                         shape=str(tuple(shape))), got_shape)
     if dtype is not None and got.dtype != dtype:
-        raise Mismatch(f"{what} has dtype {str(got.dtype)[6:]} instead of {str(dtype)[6:]}: "
-                       f"results keep the dtype of the inputs")
+        raise Mismatch(t("{what} has dtype {got} instead of {expected}: results keep the dtype "
+                         "of the inputs", what=what, got=str(got.dtype)[6:],
+                         expected=str(dtype)[6:]))
     if got.requires_grad:
-        raise Mismatch(f"{what} still requires grad: return a detached tensor")
+        raise Mismatch(t("{what} still requires grad: return a detached tensor", what=what))
     return got
 
 
 def expect_tuple(got: Any, length: int, *, what: str) -> tuple:
     """``got`` is a tuple (or list) of ``length`` values, e.g. a gradient pair (dw, db)."""
     if not isinstance(got, (tuple, list)) or len(got) != length:
-        raise Mismatch(f"{what} should return {length} values as a tuple, but it returned "
-                       f"{_describe_type(got)}", f"got {short(got)}")
+        raise Mismatch(t("{what} should return {length} values as a tuple, but it returned "
+                         "{kind}", what=what, length=length, kind=_describe_type(got)),
+                       t("got {got}", got=short(got)))
     return tuple(got)
 
 
@@ -197,7 +202,8 @@ def expect_close(
         # A wrong shape can itself be a known mistake (a trajectory without its first row).
         reason = diagnose.explain(got, expected, mistakes, rtol=rtol or 1e-6, atol=atol or 1e-8)
         if reason:
-            raise Mismatch(f"{what}: {reason}", f"expected {short(expected)}\n     got {short(got)}")
+            raise Mismatch(t("{what}: {reason}", what=what, reason=reason),
+                           _expected_got(expected, got))
     got = expect_tensor(got, what=what, shape=expected.shape,
                         dtype=expected.dtype if check_dtype else None)
     default_rtol, default_atol = tolerances(expected.dtype)
@@ -207,11 +213,16 @@ def expect_close(
         return
     mistakes = list(mistakes() if callable(mistakes) else mistakes)
     reason = diagnose.explain(got, expected, mistakes, rtol=rtol, atol=atol, nonfinite=nonfinite)
-    feedback = f"{what}: {reason}" if reason else f"{what} does not match the expected value"
-    raise Mismatch(feedback, f"expected {short(expected)}\n     got {short(got)}")
+    feedback = t("{what}: {reason}", what=what, reason=reason) if reason else t(
+        "{what} does not match the expected value", what=what)
+    raise Mismatch(feedback, _expected_got(expected, got))
 
 
-FINITE_DIFFERENCE = (
+def _expected_got(expected: Any, got: Any) -> Text:
+    return t("expected {expected}\n     got {got}", expected=short(expected), got=short(got))
+
+
+FINITE_DIFFERENCE = N_(
     "it agrees with the derivative only to about {order}: that is a numerical approximation "
     "(a finite difference of the function), not the derivative; derive the formula instead "
     "(see the notes)")
@@ -237,8 +248,8 @@ def expect_exact(
     error = float((got.to(torch.float64) - expected).abs().max())
     scale = max(float(expected.abs().max()), 1e-300)
     order = f"1e{int(torch.floor(torch.log10(torch.tensor(error / scale))).item()):d}"
-    raise Mismatch(f"{what}: {FINITE_DIFFERENCE.format(order=order)}",
-                   f"expected {short(expected)}\n     got {short(got)}")
+    raise Mismatch(t("{what}: {reason}", what=what, reason=t(FINITE_DIFFERENCE, order=order)),
+                   _expected_got(expected, got))
 
 
 def expect_raises(
@@ -255,17 +266,19 @@ def expect_raises(
         returned = probe(*args, **kwargs)
     except RemoteRaised as raised:
         if raised.type_name == "NotImplementedError" and error is not NotImplementedError:
-            raise Mismatch(raised.feedback) from None
+            raise Mismatch(raised.feedback_text or raised.feedback) from None
         if not isinstance(raised, error):
             raise Mismatch(
-                f"{what} should raise {error.__name__} {why}, but it raised "
-                f"{raised.feedback.split(' raised ', 1)[-1]}", raised.details) from None
+                t("{what} should raise {error} {why}, but it raised {raised}", what=what,
+                  error=error.__name__, why=why, raised=raised.type_shown),
+                raised.details_text or raised.details) from None
         if match and match.lower() not in raised.message.lower():
-            raise Mismatch(f"{what} raises {error.__name__} {why}, as it should, but its "
-                           f"message should mention {match!r}", raised.details) from None
+            raise Mismatch(t("{what} raises {error} {why}, as it should, but its message "
+                             "should mention {match}", what=what, error=error.__name__, why=why,
+                             match=repr(match)), raised.details_text or raised.details) from None
         return raised
-    raise Mismatch(f"{what} should raise {error.__name__} {why}, but it returned normally",
-                   f"got {short(returned)}")
+    raise Mismatch(t("{what} should raise {error} {why}, but it returned normally", what=what,
+                     error=error.__name__, why=why), t("got {got}", got=short(returned)))
 
 
 def expect_untouched(before: Iterable[Any], after: Iterable[Any], *, what: str,
@@ -277,17 +290,20 @@ def expect_untouched(before: Iterable[Any], after: Iterable[Any], *, what: str,
         if old.shape != new.shape or old.dtype != new.dtype or not torch.equal(
             old.detach(), new.detach()
         ):
-            raise Mismatch(f"{what} modified its argument {name} in place: inputs must stay "
-                           f"unchanged (work on a copy, or build new tensors)")
+            raise Mismatch(t("{what} modified its argument {name} in place: inputs must stay "
+                             "unchanged (work on a copy, or build new tensors)", what=what,
+                             name=name))
         if old.requires_grad != new.requires_grad:
-            raise Mismatch(f"{what} changed {name}.requires_grad: leave the caller's tensor as "
-                           f"it was (use a detached copy for autograd)")
+            raise Mismatch(t("{what} changed {name}.requires_grad: leave the caller's tensor as "
+                             "it was (use a detached copy for autograd)", what=what, name=name))
         if old.grad is None and new.grad is not None:
-            raise Mismatch(f"{what} left a .grad on its argument {name}: compute gradients on "
-                           f"a detached copy so the caller's tensor is untouched")
+            raise Mismatch(t("{what} left a .grad on its argument {name}: compute gradients on "
+                             "a detached copy so the caller's tensor is untouched", what=what,
+                             name=name))
         if old.grad is not None and (new.grad is None or not torch.equal(old.grad, new.grad)):
-            raise Mismatch(f"{what} changed {name}.grad: gradients accumulate into .grad, so "
-                           f"work on a detached copy and leave the caller's .grad alone")
+            raise Mismatch(t("{what} changed {name}.grad: gradients accumulate into .grad, so "
+                             "work on a detached copy and leave the caller's .grad alone",
+                             what=what, name=name))
 
 
 def expect_contract(outcome: Any, args: Iterable[Any], *, what: str,
@@ -295,12 +311,12 @@ def expect_contract(outcome: Any, args: Iterable[Any], *, what: str,
     """The general rules: inputs untouched, no storage shared, result does not require grad."""
     expect_untouched(args, outcome.args_after, what=what, names=names)
     if outcome.shares_storage:
-        raise Mismatch(f"{what} returned a tensor that shares memory with an argument: "
-                       f"return a new tensor (e.g. .clone())")
+        raise Mismatch(t("{what} returned a tensor that shares memory with an argument: "
+                         "return a new tensor (e.g. .clone())", what=what))
     for part in _tensors(outcome.result):
         if part.requires_grad:
-            raise Mismatch(f"{what} returned a tensor that still requires grad: "
-                           f"return a detached tensor")
+            raise Mismatch(t("{what} returned a tensor that still requires grad: return a "
+                             "detached tensor", what=what))
 
 
 def _tensors(value: Any):

@@ -39,7 +39,8 @@ MODULES = {"lesson2": "mse.py", "lesson4": "momentum.py", "lesson5": "activation
 
 
 def refusal(source: str, function: str, bans: tuple[str, ...]) -> str | None:
-    return SourceReader(source.encode(), "m.py").refusal(function, bans)
+    found = SourceReader(source.encode(), "m.py").refusal(function, bans)
+    return None if found is None else str(found)
 
 
 # ---------------------------------------------------------------------- the static reading
@@ -466,3 +467,15 @@ def test_the_release_never_holds_the_secret(tmp_path):
         if path.is_file():
             assert secret not in path.read_bytes(), path
     assert not any(p.name == ".grader-secret" for p in release.rglob("*"))
+
+
+@pytest.mark.parametrize("data", ["numbers", "string"])
+def test_a_submission_that_carries_data_instead_of_computing_is_refused(worker, data):
+    """E.g. the public digits pasted into lesson6's file to train on the held-out images."""
+    reference = (REPO / "solutions" / "lesson2" / "mse.py").read_text()
+    blob = ("_DATA = [" + ", ".join(str(i % 17) for i in range(3000)) + "]\n" if data == "numbers"
+            else "_DATA = '" + "A" * 20000 + "'\n")
+    (result,) = worker.grade("lesson2", [("carrier", (reference + "\n" + blob).encode())])
+    assert result.score == 0
+    assert any("a solution computes its answers, it does not carry data" in t.feedback
+               for t in result.failed)

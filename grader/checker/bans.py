@@ -31,6 +31,8 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from grader.course.i18n import N_, Text, t
+
 # ---------------------------------------------------------------------- what each ban covers
 
 
@@ -48,7 +50,7 @@ def _capability(what: str, dotted: Iterable[str], attributes: Iterable[str]) -> 
 
 
 AUTOGRAD = _capability(
-    "autograd",
+    N_("autograd"),
     ["torch.autograd", "torch.func", "functorch", "torch.Tensor.backward", "torch.Tensor.grad",
      "torch.enable_grad"],
     ["autograd", "backward", "grad_fn", "functorch", "forward_ad", "vjp", "jvp",
@@ -56,7 +58,7 @@ AUTOGRAD = _capability(
      "dual_level", "register_hook", "retain_grad", "enable_grad", "grad_and_value"],
 )
 SIGMOID = _capability(
-    "the built-in sigmoid",
+    N_("the built-in sigmoid"),
     ["torch.sigmoid", "torch.sigmoid_", "torch.special.expit", "torch.special.log_expit",
      "torch.nn.functional.sigmoid", "torch.nn.functional.logsigmoid",
      "torch.nn.functional.silu", "torch.nn.functional.glu", "torch.nn.functional.softplus",
@@ -68,35 +70,35 @@ SIGMOID = _capability(
      "LogSigmoid", "GLU", "Softplus", "Hardsigmoid", "distributions"],
 )
 TANH = _capability(
-    "the built-in tanh",
+    N_("the built-in tanh"),
     ["torch.tanh", "torch.tanh_", "torch.nn.functional.tanh", "torch.nn.Tanh"],
     ["tanh", "tanh_", "Tanh"],
 )
 SOFTMAX = _capability(
-    "the built-in softmax",
+    N_("the built-in softmax"),
     ["torch.softmax", "torch.special.softmax", "torch.nn.functional.softmax",
      "torch.nn.functional.softmin", "torch.nn.functional.gumbel_softmax", "torch.nn.Softmax",
      "torch.nn.Softmin", "torch.nn.Softmax2d", "torch.distributions"],
     ["softmax", "softmin", "gumbel_softmax", "Softmax", "Softmin", "Softmax2d", "distributions"],
 )
 LOG_SOFTMAX = _capability(
-    "the built-in log-softmax",
+    N_("the built-in log-softmax"),
     ["torch.log_softmax", "torch.special.log_softmax", "torch.nn.functional.log_softmax",
      "torch.nn.LogSoftmax", "torch.distributions"],
     ["log_softmax", "LogSoftmax", "distributions"],
 )
 LOGSUMEXP = _capability(
-    "the built-in logsumexp",
+    N_("the built-in logsumexp"),
     ["torch.logsumexp", "torch.special.logsumexp"],
     ["logsumexp"],
 )
 CROSS_ENTROPY = _capability(
-    "the built-in cross-entropy",
+    N_("the built-in cross-entropy"),
     ["torch.nn.functional.cross_entropy", "torch.nn.CrossEntropyLoss", "torch.distributions"],
     ["cross_entropy", "CrossEntropyLoss", "distributions"],
 )
 NLL_LOSS = _capability(
-    "the built-in negative log-likelihood",
+    N_("the built-in negative log-likelihood"),
     ["torch.nn.functional.nll_loss", "torch.nn.NLLLoss"],
     ["nll_loss", "NLLLoss"],
 )
@@ -150,6 +152,8 @@ ESCAPE_ATTRIBUTES = frozenset({
     "DisableTorchFunction", "DisableTorchFunctionSubclass", "TorchFunctionMode",
     "TorchDispatchMode", "aten", "prims", "ops", "overrides",
 })
+MAX_NUMBERS = 2000  # numeric literals in one submission: far above any solution's constants
+MAX_LITERAL = 8192  # characters in one string or bytes literal
 SAFE_DUNDERS = frozenset({"__name__", "__qualname__", "__doc__", "__init__", "__len__"})
 PUBLIC_MODULES = frozenset({"torch", "torch.nn.functional", "torch.special", "torch.linalg",
                             "math", "torch.nn", "numpy"})
@@ -170,7 +174,7 @@ class Found:
     construct: str
     function: str  # the function it is in, or "" at module level
     line: int
-    why: str
+    why: str | Text
 
 
 class SourceReader:
@@ -178,22 +182,48 @@ class SourceReader:
 
     def __init__(self, source: bytes, module_file: str) -> None:
         self.module_file = module_file
-        self._cache: dict[tuple[str, tuple[str, ...]], str | None] = {}
+        self._cache: dict[tuple[str, tuple[str, ...]], Text | None] = {}
         try:
             self.tree: ast.Module | None = ast.parse(source, filename=module_file)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             self.tree = None  # the runner reports the syntax error itself
         self._index: _ModuleIndex | None = None
         self._escapes: list[Found] | None = None
+        self._embedded: str | None = None
 
-    def refusal(self, function: str, bans: Iterable[str]) -> str | None:
+    def embedded_data(self) -> str | None:
+        """Data written into the code (thousands of numbers, or a long string or bytes
+        literal): a solution computes its answers, it does not carry them."""
+        if self.tree is None:
+            return None
+        if self._embedded is None:
+            numbers, first, longest = 0, 0, None
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Constant):
+                    if isinstance(node.value, (int, float, complex)) and not isinstance(
+                            node.value, bool):
+                        numbers += 1
+                        first = first or node.lineno
+                    elif isinstance(node.value, (str, bytes)) and len(node.value) > MAX_LITERAL:
+                        longest = longest or node
+            if longest is not None:
+                self._embedded = (f"{self.module_file} line {longest.lineno} holds a literal of "
+                                  f"{len(longest.value)} characters")
+            elif numbers > MAX_NUMBERS:
+                self._embedded = (f"{self.module_file} holds {numbers} numbers written into the "
+                                  f"code (from line {first})")
+            else:
+                self._embedded = ""
+        return self._embedded or None
+
+    def refusal(self, function: str, bans: Iterable[str]) -> Text | None:
         """One line saying why ``function`` cannot be graded under ``bans``, or None."""
         key = (function, tuple(sorted(set(bans))))
         if key not in self._cache:
             self._cache[key] = self._refusal(function, key[1])
         return self._cache[key]
 
-    def _refusal(self, function: str, bans: tuple[str, ...]) -> str | None:
+    def _refusal(self, function: str, bans: tuple[str, ...]) -> Text | None:
         if self.tree is None or not bans:
             return None
         unknown = unknown_bans(bans)
@@ -211,10 +241,11 @@ class SourceReader:
             return self._message(function, found)
         return None
 
-    def _message(self, function: str, found: Found) -> str:
-        where = f"in {found.function}" if found.function else "at module level"
-        return (f"{function} cannot be graded: {self.module_file} line {found.line} ({where}) "
-                f"uses {found.construct}, {found.why}")
+    def _message(self, function: str, found: Found) -> Text:
+        where = t("in {owner}", owner=found.function) if found.function else t("at module level")
+        return t("{function} cannot be graded: {module} line {line} ({where}) uses {construct}, "
+                 "{why}", function=function, module=self.module_file, line=found.line,
+                 where=where, construct=found.construct, why=found.why)
 
 
 class _ModuleIndex:
@@ -361,7 +392,7 @@ def _escapes(index: _ModuleIndex) -> Iterator[Found]:
         line = getattr(node, "lineno", 0)
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
             yield Found(f"'from {node.module} import *'", owner, line,
-                        "which hides what it imports; import the names you use")
+                        N_("which hides what it imports; import the names you use"))
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for _, dotted in _import_names(node):
                 if _under(dotted, ESCAPE_MODULES) or _private(dotted):
@@ -377,20 +408,20 @@ def _escapes(index: _ModuleIndex) -> Iterator[Found]:
                 yield Found(f".{attr}", owner, line, _ESCAPE_WHY)
             elif attr.startswith("_") and not attr.startswith("__") and not (
                     isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
-                yield Found(f".{attr}", owner, line, "a private attribute; " + _ESCAPE_WHY)
+                yield Found(f".{attr}", owner, line, t("a private attribute; {why}", why=_ESCAPE_WHY))
             for dotted in _resolve(node, module_aliases):
                 if _under(dotted, ESCAPE_MODULES):
                     yield Found(dotted, owner, line, _ESCAPE_WHY)
                     break
             if isinstance(node.ctx, (ast.Store, ast.Del)) and _resolve(node.value, module_aliases):
-                yield Found(f"an assignment to {ast.unparse(node)}", owner, line,
-                            "which changes a library module for everyone; keep your own names")
+                yield Found(ast.unparse(node), owner, line,
+                            N_("which changes a library module for everyone; keep your own names"))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
             if name in ("setattr", "delattr") and node.args and _resolve(node.args[0],
                                                                           module_aliases):
-                yield Found(f"{name}() on a module", owner, line,
-                            "which changes a library module for everyone; keep your own names")
+                yield Found(f"{name}()", owner, line,
+                            N_("which changes a library module for everyone; keep your own names"))
             if name in ("getattr", "setattr", "delattr", "hasattr") and len(node.args) >= 2:
                 named = node.args[1]
                 constant = isinstance(named, ast.Constant) and isinstance(named.value, str)
@@ -399,14 +430,14 @@ def _escapes(index: _ModuleIndex) -> Iterator[Found]:
                 elif not constant and not (
                         (name == "hasattr" or (name == "getattr" and _only_called(node, parents)))
                         and _public_module(node.args[0], module_aliases)):
-                    yield Found(f"{name}() with a computed name", owner, line,
-                                "which the grader cannot read; name the attribute you use "
-                                "(a computed name is allowed only to call a function of torch "
-                                "or math, as in getattr(torch, name)(x))")
+                    yield Found(f"{name}(…, <computed name>)", owner, line,
+                                N_("which the grader cannot read; name the attribute you use (a "
+                                   "computed name is allowed only to call a function of torch or "
+                                   "math, as in getattr(torch, name)(x))"))
 
 
-_ESCAPE_WHY = ("which can reach around the grader's checks; it has no place in this "
-               "exercise, so remove it")
+_ESCAPE_WHY = N_("which can reach around the grader's checks; it has no place in this "
+                 "exercise, so remove it")
 
 
 def _capability_uses(index: _ModuleIndex, function: str,
@@ -448,9 +479,9 @@ def _capability_uses(index: _ModuleIndex, function: str,
                         return
 
 
-def _capability_why(cap: Capability, function: str) -> str:
-    return (f"which is {cap.what}: {cap.what} is disabled while {function} is graded, "
-            f"so compute it yourself from the formula in the notes")
+def _capability_why(cap: Capability, function: str) -> Text:
+    return t("which is {what}: {what} is disabled while {function} is graded, so compute it "
+             "yourself from the formula in the notes", what=cap.what, function=function)
 
 
 # ---------------------------------------------------------------------- small readers

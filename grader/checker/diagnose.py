@@ -14,6 +14,8 @@ from typing import Any
 
 import torch
 
+from grader.course.i18n import N_, Text, t
+
 
 @dataclass(frozen=True)
 class Mistake:
@@ -23,7 +25,7 @@ class Mistake:
     actually wrong, so correct submissions never pay for simulating mistakes.
     """
 
-    message: str
+    message: str | Text  # names the mistake; a message id of the catalogs
     value: Any
 
     def resolve(self) -> Any:
@@ -31,9 +33,10 @@ class Mistake:
 
 
 # Ratios got/expected that mean something for any gradient-like quantity.
-FACTOR_TWO_MISSING = "the factor 2 from differentiating the square is missing"
-SIGN_FLIPPED = "the sign is flipped: check the order in (prediction − target) and the update's −"
-EXTRA_FACTOR_TWO = "there is an extra factor 2"
+FACTOR_TWO_MISSING = N_("the factor 2 from differentiating the square is missing")
+SIGN_FLIPPED = N_("the sign is flipped: check the order in (prediction − target) and the "
+                  "update's −")
+EXTRA_FACTOR_TWO = N_("there is an extra factor 2")
 
 
 def ratio_mistakes(expected: torch.Tensor, n: int | None = None) -> list[Mistake]:
@@ -45,9 +48,10 @@ def ratio_mistakes(expected: torch.Tensor, n: int | None = None) -> list[Mistake
     ]
     if n is not None and n > 2:
         mistakes += [
-            Mistake(f"it is {n}× too large: a sum where a mean belongs (divide by N = {n})",
+            Mistake(t("it is {n}× too large: a sum where a mean belongs (divide by N = {n})", n=n),
                     expected * n),
-            Mistake(f"it is {n}× too small: divided by N = {n} once too often", expected / n),
+            Mistake(t("it is {n}× too small: divided by N = {n} once too often", n=n),
+                    expected / n),
         ]
     return mistakes
 
@@ -67,8 +71,8 @@ def explain(
     *,
     rtol: float = 1e-6,
     atol: float = 1e-8,
-    nonfinite: str | None = None,
-) -> str | None:
+    nonfinite: str | Text | None = None,
+) -> Text | None:
     """Name the mistake behind ``got`` when it has a recognisable shape, else None."""
     got64 = got.detach().to(torch.float64)
     expected64 = expected.detach().to(torch.float64)
@@ -79,18 +83,20 @@ def explain(
         if value.shape == got64.shape and close(got64, value, rtol, atol) and not close(
             value, expected64, rtol, atol
         ):
-            return mistake.message
+            return mistake.message if isinstance(mistake.message, Text) else t(mistake.message)
     if got64.shape != expected64.shape:
         return None
     if not torch.isfinite(got64).all() and torch.isfinite(expected64).all():
         bad = "nan" if torch.isnan(got64).any() else "inf"
-        return f"the result contains {bad}" + (f": {nonfinite}" if nonfinite else "")
+        if nonfinite:
+            return t("the result contains {bad}: {why}", bad=bad, why=nonfinite)
+        return t("the result contains {bad}", bad=bad)
     ratio = constant_ratio(got64, expected64, rtol)
     if ratio is not None:
         simple = simple_number(ratio)
         if simple is None:  # an arbitrary number could carry the submission's own data out
-            return "every element is off by the same factor: a constant factor is wrong"
-        return f"it is {simple}× the expected value: a constant factor is off"
+            return t("every element is off by the same factor: a constant factor is wrong")
+        return t("it is {factor}× the expected value: a constant factor is off", factor=simple)
     return None
 
 

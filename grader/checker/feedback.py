@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import builtins
 
+from grader.course.i18n import N_, Text, t
+
 
 class StudentFacing(Exception):
     """Carries ``feedback`` (safe for any student) and ``details`` (public checks only).
@@ -18,10 +20,13 @@ class StudentFacing(Exception):
     the gradebook can say why a lesson scored what it did.
     """
 
-    def __init__(self, feedback: str, details: str = "", *, kind: str = "") -> None:
-        super().__init__(feedback if not details else f"{feedback}\n{details}")
-        self.feedback = feedback
-        self.details = details
+    def __init__(self, feedback: str | Text, details: str | Text = "", *,
+                 kind: str = "") -> None:
+        self.feedback_text = feedback if isinstance(feedback, Text) else None
+        self.details_text = details if isinstance(details, Text) else None
+        self.feedback = str(feedback)
+        self.details = str(details)
+        super().__init__(self.feedback if not self.details else f"{self.feedback}\n{self.details}")
         self.kind = kind
 
 
@@ -53,10 +58,11 @@ class RemoteRaised(StudentFacing):
     """
 
     type_name: str = "Exception"
+    type_shown: str | Text = "Exception"  # what a student may read: safe_type_name
     message: str = ""
 
     @classmethod
-    def make(cls, builtin_name: str, type_name: str, feedback: str,
+    def make(cls, builtin_name: str, type_name: str, feedback: str | Text,
              message: str = "") -> RemoteRaised:
         base = getattr(builtins, builtin_name, None)
         allowed = isinstance(base, type) and issubclass(base, Exception) and base not in (
@@ -68,9 +74,11 @@ class RemoteRaised(StudentFacing):
             kind = type(f"Remote{bases[-1].__name__}", bases, {})
             _REMOTE_TYPES[bases] = kind
         error = kind.__new__(kind)
-        StudentFacing.__init__(error, feedback, f"its message: {message}" if message else "",
+        StudentFacing.__init__(error, feedback,
+                               t("its message: {message}", message=message) if message else "",
                                kind=NOT_IMPLEMENTED if type_name == "NotImplementedError" else "")
         error.type_name = type_name
+        error.type_shown = safe_type_name(type_name, builtin_name)
         error.message = message
         return error
 
@@ -78,12 +86,12 @@ class RemoteRaised(StudentFacing):
 _REMOTE_TYPES: dict[tuple[type, ...], type] = {}
 
 # Why a submission could not answer (StudentFacing.kind), most telling first.
-SYNTAX_ERROR = "syntax error"
-IMPORT_ERROR = "import error"
-TIME_LIMIT = "time limit"
-REFUSED = "suspicious: a refused construct or a disabled API"
-CRASHED = "crashed"
-NOT_IMPLEMENTED = "not implemented"
+SYNTAX_ERROR = N_("syntax error")
+IMPORT_ERROR = N_("import error")
+TIME_LIMIT = N_("time limit")
+REFUSED = N_("suspicious: a refused construct or a disabled API")
+CRASHED = N_("crashed")
+NOT_IMPLEMENTED = N_("not implemented")
 KINDS = (SYNTAX_ERROR, IMPORT_ERROR, TIME_LIMIT, REFUSED, CRASHED, NOT_IMPLEMENTED)
 
 _BUILTIN_EXCEPTIONS = frozenset(
@@ -92,11 +100,11 @@ _BUILTIN_EXCEPTIONS = frozenset(
 )
 
 
-def safe_type_name(type_name: object, builtin_name: object) -> str:
+def safe_type_name(type_name: object, builtin_name: object) -> str | Text:
     """An exception's type as a student may read it: a builtin's own name, or the builtin it
     derives from ("a ValueError subclass"); a submission's own class name can carry text."""
     builtin = str(builtin_name) if str(builtin_name) in _BUILTIN_EXCEPTIONS else "Exception"
     name = str(type_name)
     if name in _BUILTIN_EXCEPTIONS:
         return name
-    return f"a {builtin} subclass"
+    return t("a {builtin} subclass", builtin=builtin)

@@ -23,6 +23,7 @@ from grader.checker.bans import BANS, unknown_bans
 from grader.checker.feedback import KINDS, NOT_IMPLEMENTED, SandboxFailure, StudentFacing
 from grader.checker.proxy import SubmissionProxy
 from grader.course.config import Course
+from grader.course.i18n import N_, Text, t
 from grader.course.results import (
     HIDDEN,
     SANDBOX_FAILURE,
@@ -35,10 +36,10 @@ from grader.course.results import (
 SESSION = pytest.StashKey["GradingSession"]()
 _active: list[GradingSession] = []  # the session being collected or run in this process
 SUB_ID = "submission{}"
-HIDDEN_FAILURE = "this check failed"
+HIDDEN_FAILURE = N_("this check failed")
 PUBLIC_KEY = b"public checks"  # public checks' inputs are public: no secret needed for them
-GATED = ("{function}'s error case earns its points only once {function} computes the right "
-         "values: fix its failing value checks first")
+GATED = N_("{function}'s error case earns its points only once {function} computes the right "
+            "values: fix its failing value checks first")
 
 
 MARKERS = {
@@ -112,6 +113,10 @@ def keyed_seed(key: bytes, name: str) -> int:
     return int.from_bytes(digest[:8], "big") & (2**63 - 1)
 
 
+def _data(value) -> dict | None:
+    return value.to_data() if isinstance(value, Text) else None
+
+
 def collection_error(report: pytest.CollectReport) -> str:
     """One line for a suite that could not be collected: its file, line and exception."""
     text = report.longreprtext
@@ -174,6 +179,8 @@ class _Record:
     passed: bool = True
     feedback: str = ""
     details: str = ""
+    feedback_text: dict | None = None
+    details_text: dict | None = None
     kind: str = ""  # why the submission could not answer, when it could not
     seconds: float = 0.0
     calls: list[tuple[str, str, bool]] = field(default_factory=list)  # function, kind, returned
@@ -263,6 +270,9 @@ class GradingSession:
                 record.passed = False
                 record.feedback, record.details = feedback, details
                 record.kind = getattr(excinfo.value, "kind", "")
+                for name in ("feedback_text", "details_text"):
+                    text = getattr(excinfo.value, name, None)
+                    setattr(record, name, text.to_data() if text is not None else None)
             longrepr = f"{item.nodeid}: {feedback}"
         return pytest.TestReport(
             item.nodeid, item.location, dict.fromkeys(item.keywords, 1),
@@ -295,6 +305,8 @@ class GradingSession:
                 visibility=record.visibility,
                 details=record.details,
                 functions=tuple(dict.fromkeys(function for function, _, _ in record.calls)),
+                feedback_text=record.feedback_text,
+                details_text=record.details_text,
             )
             if record.submission < 0:
                 shared.append(result)
@@ -309,9 +321,11 @@ class GradingSession:
                 submission=label,
                 tests=tuple(shared + tests),
                 execution_time=round(elapsed, 3),
-                problem=sandbox or proxy.load_problem,
+                problem=sandbox or str(proxy.load_problem),
                 printed=proxy.printed(),
-                problem_details=proxy.load_details,
+                problem_details=str(proxy.load_details),
+                problem_text=_data(proxy.load_problem) if not sandbox else None,
+                problem_details_text=_data(proxy.load_details),
                 status=SANDBOX_FAILURE if sandbox else submission_status(
                     [r for r in self.records.values() if r.submission == index]),
             ))
@@ -336,5 +350,6 @@ class GradingSession:
                 earned, possible = value_points.get((record.submission, function), (0.0, 0.0))
                 if possible <= 0 or earned < possible / 2:
                     record.passed = False
-                    record.feedback = GATED.format(function=function)
+                    gated = t(GATED, function=function)
+                    record.feedback, record.feedback_text = str(gated), gated.to_data()
                     break

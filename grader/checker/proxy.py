@@ -24,6 +24,7 @@ from grader.checker.feedback import (
     SubmissionProblem,
     safe_type_name,
 )
+from grader.course.i18n import Text, t
 from grader.sandbox.host import JobLimits, RunnerFailure, RunnerHost, RunnerJob
 
 
@@ -76,8 +77,8 @@ class SubmissionProxy:
         # comes from a process that never saw a hidden input.
         self._jobs: dict[bool, RunnerJob] = {}
         self.public = False  # set per test by the plugin
-        self._load_problem: str | None = None
-        self._load_details = ""
+        self._load_problem: Text | None = None
+        self._load_details: Text | str = ""
         self._load_kind = ""
         self._printed: list[str] = []
         self._source_reader: SourceReader | None = None
@@ -129,11 +130,19 @@ class SubmissionProxy:
         return tuple(dict.fromkeys((*self._bans.get(function, ()), *self.disabled)))
 
     def _refuse_banned(self, function: str, disabled: tuple[str, ...]) -> None:
-        """The trusted decision on bans: read the source (never import it) before any call."""
-        if not disabled or not self._source:
+        """The trusted decisions from the source (read, never imported) before any call:
+        bans, and data carried in the code instead of computed."""
+        if not self._source:
             return
         if self._source_reader is None:
             self._source_reader = SourceReader(self._source, self._module_file)
+        embedded = self._source_reader.embedded_data()
+        if embedded:
+            raise SubmissionProblem(t("{function} cannot be graded: {where}; a solution computes "
+                                      "its answers, it does not carry data",
+                                      function=function, where=embedded), kind=REFUSED)
+        if not disabled:
+            return
         refusal = self._source_reader.refusal(function, disabled)
         if refusal:
             raise SubmissionProblem(refusal, kind=REFUSED)
@@ -150,18 +159,21 @@ class SubmissionProxy:
                 raise SandboxFailure(failure.reason) from None
             if failure.timed_out:
                 raise SubmissionProblem(
-                    f"{function} did not return within {seconds:.0f} s "
-                    f"(an infinite loop, or far too much work?)", kind=TIME_LIMIT) from None
-            raise SubmissionProblem(f"{function}: {failure.reason}", kind=CRASHED) from None
+                    t("{function} did not return within {seconds} s (an infinite loop, or far "
+                      "too much work?)", function=function, seconds=f"{seconds:.0f}"),
+                    kind=TIME_LIMIT) from None
+            raise SubmissionProblem(t("{function}: {reason}", function=function,
+                                      reason=failure.reason), kind=CRASHED) from None
 
     def _interpret(self, function: str, reply: dict, disabled: tuple[str, ...] = ()) -> dict:
         hits = [h for h in reply.get("disabled_hit", []) if isinstance(h, str)]
         if hits:
             known = [h for h in hits if h in disabled]
-            what = known[0] if known else "an API that is disabled here"
+            what = known[0] if known else t("an API that is disabled here")
             raise SubmissionProblem(
-                f"{function} called {what}, which is disabled in this check: "
-                f"compute it yourself (see the notes) instead of calling the built-in",
+                t("{function} called {what}, which is disabled in this check: compute it "
+                  "yourself (see the notes) instead of calling the built-in", function=function,
+                  what=what),
                 kind=REFUSED)
         if reply.get("ok") is True:
             return reply
@@ -169,41 +181,49 @@ class SubmissionProxy:
             raise RuntimeError(f"{function}: {reply['bad_request']}")
         if reply.get("missing"):
             raise SubmissionProblem(
-                f"{self._module_file} has no function {function}; "
-                f"define it with the signature from the exercise file")
+                t("{module} has no function {function}; define it with the signature from the "
+                  "exercise file", module=self._module_file, function=function))
         if "unsendable" in reply:
             raise SubmissionProblem(
-                f"{function} returned something that cannot be graded: return tensors, numbers, "
-                f"strings, lists, tuples or dicts as the exercise says",
-                f"it returned a {str(reply.get('result_type') or 'value')[:80]}")
+                t("{function} returned something that cannot be graded: return tensors, "
+                  "numbers, strings, lists, tuples or dicts as the exercise says",
+                  function=function),
+                t("it returned a {kind}", kind=str(reply.get("result_type") or "value")[:80]))
         error = reply.get("error")
         if isinstance(error, dict):
             raise self._remote_error(function, error)
-        raise SubmissionProblem(f"{function}: the submission's process answered unexpectedly")
+        raise SubmissionProblem(t("{function}: the submission's process answered unexpectedly",
+                                  function=function))
 
     def _remote_error(self, function: str, error: dict) -> Exception:
         type_name = str(error.get("type", "Exception"))[:80]
         builtin = str(error.get("builtin", "Exception"))[:80]
         message = str(error.get("message", ""))[:500]
         line = error.get("line") if type(error.get("line")) is int else 0
-        at = f" at line {line} of {self._module_file}" if line else ""
         if type_name == "SystemExit":
-            return SubmissionProblem(f"{function} called sys.exit(): it must return a value",
-                                     f"sys.exit's argument: {message}")
+            return SubmissionProblem(t("{function} called sys.exit(): it must return a value",
+                                       function=function),
+                                     t("sys.exit's argument: {message}", message=message))
         if type_name == "NotImplementedError":
-            return RemoteRaised.make(
-                "NotImplementedError", type_name,
-                f"{function} is not implemented yet (it raises NotImplementedError{at})", message)
+            feedback = t("{function} is not implemented yet (it raises NotImplementedError at "
+                         "line {line} of {module})", function=function, line=line,
+                         module=self._module_file) if line else t(
+                "{function} is not implemented yet (it raises NotImplementedError)",
+                function=function)
+            return RemoteRaised.make("NotImplementedError", type_name, feedback, message)
         shown = safe_type_name(type_name, builtin)
-        return RemoteRaised.make(builtin, type_name, f"{function} raised {shown}{at}", message)
+        feedback = t("{function} raised {error} at line {line} of {module}", function=function,
+                     error=shown, line=line, module=self._module_file) if line else t(
+            "{function} raised {error}", function=function, error=shown)
+        return RemoteRaised.make(builtin, type_name, feedback, message)
 
     def _ensure_job(self) -> RunnerJob:
         if self._load_problem is not None:
             raise SubmissionProblem(self._load_problem, self._load_details, kind=self._load_kind)
         if self._remaining() <= 0:
             raise SubmissionProblem(
-                f"the time limit for grading this submission ({self._job_seconds:.0f} s) "
-                f"was used up by earlier checks", kind=TIME_LIMIT)
+                t("the time limit for grading this submission ({seconds} s) was used up by "
+                  "earlier checks", seconds=f"{self._job_seconds:.0f}"), kind=TIME_LIMIT)
         if self.public in self._jobs:
             return self._jobs[self.public]
         seconds = min(self._call_seconds, self._remaining())
@@ -221,9 +241,10 @@ class SubmissionProxy:
             self._drop_job()
             if failure.sandbox:
                 raise SandboxFailure(failure.reason) from None
-            reason = ("did not finish importing within the time limit"
+            reason = (t("did not finish importing within the time limit")
                       if failure.timed_out else failure.reason)
-            self._load_problem = f"{self._module_file} could not be imported: {reason}"
+            self._load_problem = t("{module} could not be imported: {reason}",
+                                   module=self._module_file, reason=reason)
             self._load_kind = TIME_LIMIT if failure.timed_out else IMPORT_ERROR
             raise SubmissionProblem(self._load_problem, kind=self._load_kind) from None
         if reply.get("ok") is not True:
@@ -244,12 +265,12 @@ class SubmissionProxy:
                 self._printed.append(job.printed())
 
     @property
-    def load_problem(self) -> str:
+    def load_problem(self) -> Text | str:
         """Why the submission could not be imported ('' when it could, or was never tried)."""
         return self._load_problem or ""
 
     @property
-    def load_details(self) -> str:
+    def load_details(self) -> Text | str:
         """The submission's own words about ``load_problem`` (instructors, public checks)."""
         return self._load_details
 
@@ -267,25 +288,29 @@ def load_error_kind(error: Any) -> str:
     return SYNTAX_ERROR if isinstance(error, dict) and error.get("kind") == "syntax" else IMPORT_ERROR
 
 
-def describe_load_error(module_file: str, error: Any) -> tuple[str, str]:
+def describe_load_error(module_file: str, error: Any) -> tuple[Text, Text | str]:
     """(one safe line, the submission's own message) for a module that could not be imported.
 
     A syntax error is shown whole: the compiler's message and the student's own line.
     """
     if not isinstance(error, dict):
-        return f"{module_file} could not be imported", ""
+        return t("{module} could not be imported", module=module_file), ""
     kind = error.get("kind")
     line = error.get("line") if type(error.get("line")) is int else 0
     message = str(error.get("message", ""))[:300]
-    where = f" at line {line}" if line else ""
     if kind == "syntax":
         text = str(error.get("text", ""))[:120]
-        shown = f": {text}" if text else ""
-        return f"{module_file} has a syntax error{where} ({message}){shown}", ""
+        return (t("{module} has a syntax error at line {line} ({message}): {text}", module=module_file,
+                  line=line, message=message, text=text) if line and text else
+                t("{module} has a syntax error ({message})", module=module_file, message=message),
+                "")
     if kind == "exit":
-        return f"{module_file} called sys.exit() while being imported; remove it", ""
+        return t("{module} called sys.exit() while being imported; remove it",
+                 module=module_file), ""
     if kind == "exception":
         shown = safe_type_name(error.get("type", "Exception"), error.get("builtin", "Exception"))
-        return (f"importing {module_file} raised {shown}{where}",
-                f"its message: {message}" if message else "")
-    return f"{module_file} could not be imported", ""
+        problem = t("importing {module} raised {error} at line {line}", module=module_file,
+                    error=shown, line=line) if line else t("importing {module} raised {error}",
+                                                           module=module_file, error=shown)
+        return problem, t("its message: {message}", message=message) if message else ""
+    return t("{module} could not be imported", module=module_file), ""

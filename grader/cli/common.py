@@ -10,6 +10,7 @@ import click
 
 from grader.course.config import Course, Lesson, load_course
 from grader.course.errors import UserError
+from grader.course.i18n import _
 
 
 def course_option(*, hidden: bool = False):
@@ -32,6 +33,14 @@ LESSON_OPTION = click.option(
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 
+class OneLineError(click.ClickException):
+    """click's error line, in the current language."""
+
+    def show(self, file=None) -> None:
+        click.echo(_("Error: {message}").format(message=self.format_message()),
+                   file=file or click.get_text_stream("stderr"), err=file is None)
+
+
 class UserErrorGroup(click.Group):
     """A command group that reports a ``UserError`` as one line, never a traceback."""
 
@@ -39,12 +48,18 @@ class UserErrorGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            error = click.ClickException(str(exc))
+            error = OneLineError(str(exc))
             error.exit_code = exc.exit_code
             raise error from None
         except OSError as exc:  # a file that cannot be read or written: name it, say why
             where = f"{exc.filename}: " if exc.filename else ""
-            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+            raise OneLineError(f"{where}{exc.strerror or exc}") from None
+        except click.UsageError:
+            raise
+        except click.ClickException as exc:
+            error = OneLineError(exc.format_message())
+            error.exit_code = exc.exit_code
+            raise error from None
 
 
 def open_course(course_path: Path | None) -> Course:

@@ -22,6 +22,7 @@ from grader.cli.common import CONTEXT_SETTINGS, UserErrorGroup, course_option, o
 from grader.course.classfolder import STUDENT_ID_RULE, is_student_id
 from grader.course.config import Course, CourseError, Lesson
 from grader.course.errors import UserError
+from grader.course.i18n import LANGUAGES, _, choose_language, current_language, use
 from grader.student.workspace import Workspace
 
 DIR_OPTION = click.option("--dir", "workspace_dir", type=click.Path(path_type=Path), default=None,
@@ -46,7 +47,12 @@ def lesson_argument(required: bool = True):
 
 
 def _course(course_path: Path | None) -> Course:
-    return open_course(course_path)
+    """The course, and from it the language every message of this command is in."""
+    course = open_course(course_path)
+    context = click.get_current_context(silent=True)
+    option = (context.find_root().params.get("lang") if context else None)
+    use(choose_language(option, course), course)
+    return course
 
 
 def _locate(course: Course, lesson_id: str | None, workspace_dir: Path | None) -> tuple[Workspace, Lesson]:
@@ -60,8 +66,8 @@ def _locate(course: Course, lesson_id: str | None, workspace_dir: Path | None) -
         try:
             return Workspace(here.parent, course), course.lesson(here.name)
         except CourseError:
-            raise click.UsageError("name the lesson (e.g. course check lesson3), or run this "
-                                   "inside a fetched lesson folder") from None
+            raise click.UsageError(_("name the lesson (e.g. course check lesson3), or run this "
+                                     "inside a fetched lesson folder")) from None
     lesson = course.lesson(lesson_id)
     if here.name == lesson.id and (here / lesson.module).exists() and not (
             here / lesson.id / lesson.module).exists():
@@ -75,14 +81,17 @@ def _fetched(course_path: Path | None, lesson_id: str | None,
     workspace, lesson = _locate(_course(course_path), lesson_id, workspace_dir)
     module = workspace.module_path(lesson)
     if not module.exists():
-        raise click.ClickException(f"{os.path.relpath(module)} does not exist; "
-                                   f"run course fetch {lesson.id} first")
+        raise click.ClickException(_("{module} does not exist; run course fetch {lesson} first")
+                                   .format(module=os.path.relpath(module), lesson=lesson.id))
     return workspace, lesson, module
 
 
 @click.group(cls=UserErrorGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="course")
-def main() -> None:
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+              help="The language of every message (default: $COURSE_LANG, the locale, the "
+                   "course's first language).")
+def main(lang: str | None) -> None:
     """Work through the PyTorch fundamentals course: fetch a lesson, check it, submit it.
 
     Exit codes: 0 done (check: every public check passed); 1 a check failed or something
@@ -101,9 +110,9 @@ def list_lessons(workspace_dir: Path | None, course_path: Path | None) -> None:
     width = max(len(lesson.id) for lesson in course.lessons)
     module_width = max(len(lesson.module) for lesson in course.lessons)
     for lesson in course.lessons:
-        due = f"  due {lesson.due:%Y-%m-%d %H:%M} UTC" if lesson.due else ""
+        due = _("  due {when} UTC").format(when=f"{lesson.due:%Y-%m-%d %H:%M}") if lesson.due else ""
         click.echo(f"{lesson.id.ljust(width)}  {lesson.module.ljust(module_width)}  "
-                   f"{lesson.title}{due}  [{workspace.status(lesson)}]")
+                   f"{_(lesson.title)}{due}  [{_(workspace.status(lesson))}]")
 
 
 @main.command()
@@ -118,18 +127,21 @@ def fetch(lesson_id: str, force: bool, workspace_dir: Path | None, course_path: 
     try:
         report = workspace.fetch(lesson, force=force)
     except OSError as exc:
-        raise click.ClickException(f"could not write {workspace.lesson_dir(lesson)}: {exc.strerror}") from None
+        raise click.ClickException(_("could not write {folder}: {why}").format(
+            folder=workspace.lesson_dir(lesson), why=exc.strerror)) from None
     shown = os.path.relpath(report.folder)
-    click.echo(f"{lesson.id} · {lesson.title} → {shown}/")
+    click.echo(f"{lesson.id} · {_(lesson.title)} → {shown}/")
     if report.kept:
-        click.echo(f"  kept your edited {lesson.module} (course reset {lesson.id} replaces it "
-                   f"and keeps a backup)")
+        click.echo(_("  kept your edited {module} (course reset {lesson} replaces it and keeps a "
+                     "backup)").format(module=lesson.module, lesson=lesson.id))
     if report.backup is not None:
-        click.echo(f"  your previous {lesson.module} is saved as {os.path.relpath(report.backup)}")
+        click.echo(_("  your previous {module} is saved as {backup}").format(
+            module=lesson.module, backup=os.path.relpath(report.backup)))
     for name in report.written:
-        click.echo(f"  wrote {name}")
-    click.echo(f"Next: read {shown}/notes.md, edit {shown}/{lesson.module}, then run "
-               f"course check {lesson.id}")
+        click.echo(_("  wrote {name}").format(name=name))
+    click.echo(_("Next: read {folder}/{notes}, edit {folder}/{module}, then run course check "
+                 "{lesson}").format(folder=shown, notes=workspace.notes_name(lesson),
+                                    module=lesson.module, lesson=lesson.id))
 
 
 @main.command()
@@ -142,12 +154,15 @@ def reset(lesson_id: str, workspace_dir: Path | None, course_path: Path | None) 
     try:
         backup = workspace.reset(lesson)
     except OSError as exc:
-        raise click.ClickException(f"could not write {module}: {exc.strerror}") from None
+        raise click.ClickException(_("could not write {folder}: {why}").format(
+            folder=module, why=exc.strerror)) from None
     if backup is None:
-        click.echo(f"{os.path.relpath(module)} was already the untouched exercise.")
+        click.echo(_("{module} was already the untouched exercise.").format(
+            module=os.path.relpath(module)))
     else:
-        click.echo(f"{os.path.relpath(module)} is the untouched exercise again; your version is "
-                   f"saved as {os.path.relpath(backup)}")
+        click.echo(_("{module} is the untouched exercise again; your version is saved as "
+                     "{backup}").format(module=os.path.relpath(module),
+                                        backup=os.path.relpath(backup)))
 
 
 @main.command()
@@ -168,7 +183,7 @@ def check(lesson_id: str | None, watch: bool, poll: bool, show_all: bool, verbos
 
     workspace, lesson, _ = _fetched(course_path, lesson_id, workspace_dir)
     if plot_path is not None and plot_path.suffix.lower() != ".png":
-        raise click.UsageError("--plot needs a file name ending in .png")
+        raise click.UsageError(_("--plot needs a file name ending in .png"))
     host = RunnerHost(lesson.preload)  # the runner imports torch while the checker does
     options = {"show_all": show_all, "verbose": verbose, "plot_path": plot_path}
     try:
@@ -191,17 +206,17 @@ def _check_once(workspace: Workspace, lesson: Lesson, host, *, show_all: bool = 
     try:
         source = module.read_bytes()
     except OSError as exc:
-        raise click.ClickException(f"cannot read {module}: {exc.strerror}") from None
+        raise click.ClickException(_("cannot read {module}: {why}").format(
+            module=module, why=exc.strerror)) from None
     (result,) = grade(workspace.course, lesson, [Submission(str(module), source)],
                       host=host, hidden=False)
     functions = workspace.course.stub_functions(lesson)
     failing = failing_functions(result, functions)
     passed = bool(result.tests) and not result.failed
     workspace.record_check(lesson, source, passed, failing)
-    click.echo(check_report(result, lesson, str(workspace.progress()) if next_step else None,
-                            failing,
-                            show_all=show_all, verbose=verbose, source=source,
-                            next_step=next_step))
+    click.echo(check_report(result, lesson, workspace.progress().text() if next_step else None,
+                            failing, show_all=show_all, verbose=verbose, source=source,
+                            next_step=next_step, course=workspace.course))
     if plot_path is not None:
         _plot(workspace, lesson, host, source, plot_path)
     return passed
@@ -213,9 +228,9 @@ def _plot(workspace: Workspace, lesson: Lesson, host, source: bytes, plot_path: 
     try:
         draw(workspace.course, lesson, source, host, plot_path)
     except PlotError as exc:
-        click.echo(f"No plot: {exc}")
+        click.echo(_("No plot: {why}").format(why=exc))
         return
-    click.echo(f"Plot written to {os.path.relpath(plot_path)}")
+    click.echo(_("Plot written to {path}").format(path=os.path.relpath(plot_path)))
 
 
 def _watch(workspace: Workspace, lesson: Lesson, host, poll: bool, options: dict) -> None:
@@ -230,14 +245,14 @@ def _watch(workspace: Workspace, lesson: Lesson, host, poll: bool, options: dict
             try:
                 _check_once(workspace, lesson, host, **options)
             except click.ClickException as exc:
-                click.echo(f"Error: {exc.format_message()}")
+                click.echo(_("Error: {message}").format(message=exc.format_message()))
             except UserError as exc:
-                click.echo(f"Error: {exc}")
-            click.echo(f"\nWatching {os.path.relpath(module)} ({watcher.mode}): save to check "
-                       f"again, Ctrl-C to stop.")
+                click.echo(_("Error: {message}").format(message=exc))
+            click.echo(_("\nWatching {module} ({mode}): save to check again, Ctrl-C to "
+                         "stop.").format(module=os.path.relpath(module), mode=_(watcher.mode)))
             watcher.wait()
     except KeyboardInterrupt:
-        click.echo("\nStopped watching.")
+        click.echo(_("\nStopped watching."))
     finally:
         watcher.close()
 
@@ -254,28 +269,34 @@ def hint(lesson_id: str | None, function: str | None, workspace_dir: Path | None
 
     course = _course(course_path)
     workspace, lesson = _locate(course, lesson_id, workspace_dir)
-    hints = load_hints(course).get(lesson.id, {})
+    hints = load_hints(course, current_language()).get(lesson.id, {})
     functions = course.stub_functions(lesson)
     if function is None:
         failing = [f for f in workspace.lesson_state(lesson).get("failing", []) if f in hints]
         function = failing[0] if failing else next((f for f in functions if f in hints), None)
     if function not in functions:
-        raise click.ClickException(f"{lesson.id} has no function {function!r}; "
-                                   f"choose one of: {', '.join(functions)}")
+        raise click.ClickException(_("{lesson} has no function {function}; choose one of: "
+                                     "{functions}").format(lesson=lesson.id,
+                                                          function=repr(function),
+                                                          functions=", ".join(functions)))
     if function not in hints:
-        raise click.ClickException(f"there are no hints for {function} yet")
+        raise click.ClickException(_("there are no hints for {function} yet").format(
+            function=function))
     total = len(hints[function])
     number, text = workspace.next_hint(lesson, function, hints[function])
     if not text:
-        click.echo(f"No more hints for {function}: you have seen all {total}. "
-                   f"Read notes.md again, or run course check {lesson.id} --verbose to see "
-                   f"exactly where your code goes wrong.")
+        click.echo(_("No more hints for {function}: you have seen all {total}. Read the notes "
+                     "again, or run course check {lesson} --verbose to see exactly where your "
+                     "code goes wrong.").format(function=function, total=total,
+                                                lesson=lesson.id))
         return
-    click.echo(f"Hint {number}/{total} for {function}: {text}")
+    click.echo(_("Hint {number}/{total} for {function}: {text}").format(
+        number=number, total=total, function=function, text=text))
     if number < total:
-        click.echo(f"(course hint {lesson.id} {function} shows the next one)")
+        click.echo(_("(course hint {lesson} {function} shows the next one)").format(
+            lesson=lesson.id, function=function))
     else:
-        click.echo("(that was the last hint)")
+        click.echo(_("(that was the last hint)"))
 
 
 @main.command()
@@ -288,9 +309,9 @@ def status(workspace_dir: Path | None, course_path: Path | None) -> None:
     width = max(len(lesson.id) for lesson in course.lessons)
     for lesson in course.lessons:
         state = workspace.status(lesson)
-        due = f"  due {lesson.due:%Y-%m-%d %H:%M} UTC" if lesson.due else ""
-        click.echo(f"{lesson.id.ljust(width)}  {state:<24} {lesson.title}{due}")
-    click.echo(f"Progress: {workspace.progress()}")
+        due = _("  due {when} UTC").format(when=f"{lesson.due:%Y-%m-%d %H:%M}") if lesson.due else ""
+        click.echo(f"{lesson.id.ljust(width)}  {_(state):<24} {_(lesson.title)}{due}")
+    click.echo(_("Progress: {progress}").format(progress=workspace.progress().text()))
 
 
 @main.command()
@@ -310,7 +331,7 @@ def submit(lesson_id: str | None, student: str | None, out_dir: Path | None, for
 
     workspace, lesson, module = _fetched(course_path, lesson_id, workspace_dir)
     if student is not None and not is_student_id(student):
-        raise click.UsageError(f"a student id is {STUDENT_ID_RULE}")
+        raise click.UsageError(_("a student id is {rule}").format(rule=_(STUDENT_ID_RULE)))
     remembered = {key: value for key, value in (
         ("student", student), ("exchange", str(out_dir.resolve()) if out_dir else None)) if value}
     if remembered:  # kept even when this submission is refused below
@@ -318,27 +339,31 @@ def submit(lesson_id: str | None, student: str | None, out_dir: Path | None, for
     state = workspace.state()
     student = student or os.environ.get("COURSE_STUDENT") or state.get("student")
     if not student:
-        raise click.UsageError(f"who are you? course submit {lesson.id} --student YOUR_ID "
-                               f"(remembered afterwards)")
+        raise click.UsageError(_("who are you? course submit {lesson} --student YOUR_ID "
+                                 "(remembered afterwards)").format(lesson=lesson.id))
     if not is_student_id(student):
-        raise click.UsageError(f"a student id is {STUDENT_ID_RULE}")
+        raise click.UsageError(_("a student id is {rule}").format(rule=_(STUDENT_ID_RULE)))
     if workspace.is_stub(lesson) and not force:
-        raise click.ClickException(f"{os.path.relpath(module)} is still the untouched exercise; "
-                                   f"edit it first (or add --force to submit it as it is)")
+        raise click.ClickException(_("{module} is still the untouched exercise; edit it first "
+                                     "(or add --force to submit it as it is)").format(
+            module=os.path.relpath(module)))
     exchange = out_dir or os.environ.get("COURSE_EXCHANGE") or state.get("exchange")
     exchange = Path(exchange) if exchange else workspace.root / DEFAULT_EXCHANGE
     with RunnerHost(lesson.preload) as host:
         passed = _check_once(workspace, lesson, host, next_step=False)
     try:
-        archive = workspace.write_submission(lesson, student, exchange)
+        archive = workspace.write_submission(lesson, student, exchange,
+                                             language=current_language())
     except OSError as exc:
-        raise click.ClickException(f"could not write to {exchange}: {exc.strerror}") from None
+        raise click.ClickException(_("could not write to {folder}: {why}").format(
+            folder=exchange, why=exc.strerror)) from None
     workspace.update_state(student=student, exchange=str(exchange.resolve()))
-    click.echo(f"\nSubmitted {lesson.id} as {student}: {os.path.relpath(archive)}")
+    click.echo(_("\nSubmitted {lesson} as {student}: {archive}").format(
+        lesson=lesson.id, student=student, archive=os.path.relpath(archive)))
     if not passed:
-        click.echo("Note: some public checks fail; you can submit again after fixing them "
-                   "(the latest submission counts).")
-    click.echo(f"Progress: {workspace.progress()}")
+        click.echo(_("Note: some public checks fail; you can submit again after fixing them "
+                     "(the latest submission counts)."))
+    click.echo(_("Progress: {progress}").format(progress=workspace.progress().text()))
 
 
 if __name__ == "__main__":

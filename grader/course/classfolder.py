@@ -12,10 +12,11 @@ import re
 import unicodedata
 from pathlib import Path
 
+from grader.course.i18n import N_
 from grader.course.times import parse_utc, utc_iso
 
-STUDENT_ID_RULE = ("letters of any script, digits, '.', '_' or '-', starting with a letter or "
-                   "digit, at most 64")
+STUDENT_ID_RULE = N_("letters of any script, digits, '.', '_' or '-', starting with a letter "
+                     "or digit, at most 64 characters")
 MAX_STUDENT_ID = 64
 MAX_SUBMISSION_BYTES = 1024 * 1024
 METADATA = "submission.json"

@@ -87,6 +87,7 @@ class Course:
     limits: Limits
     lessons: tuple[Lesson, ...]
     late: LatePolicy = LatePolicy()
+    languages: tuple[str, ...] = ("en",)  # the first is the default for students
 
     @property
     def config_path(self) -> Path:
@@ -236,9 +237,11 @@ def parse_course(config_path: Path) -> Course:
         raise reader.fail("", "no lessons; add one [[lessons]] table per lesson")
 
     course_table = reader.table(data, "course")
-    reader.keys(course_table, "[course]", {"id", "name"})
+    reader.keys(course_table, "[course]", {"id", "name", "languages"})
     course_id = reader.value(course_table, "[course]", "id", _text, 'id = "torch-fundamentals"')
     name = reader.value(course_table, "[course]", "name", _text, 'name = "PyTorch fundamentals"')
+    languages = reader.value(course_table, "[course]", "languages", _languages,
+                             'languages = ["en", "zh"]', default=["en"])
 
     grading = reader.table(data, "grading") if "grading" in data else {}
     if "seed" in grading:
@@ -297,7 +300,8 @@ def parse_course(config_path: Path) -> Course:
                 f"give every lesson its own id"
             )
         lessons.append(lesson)
-    return Course(config_path.parent.resolve(), course_id, name, limits, tuple(lessons), late)
+    return Course(config_path.parent.resolve(), course_id, name, limits, tuple(lessons), late,
+                  tuple(languages))
 
 
 class _Reader:
@@ -396,6 +400,15 @@ def _disabled(value: Any) -> dict[str, tuple[str, ...]]:
         raise TypeError("must be a table of function = [API names], the APIs disabled "
                         "whenever that function is graded")
     return {function: tuple(names) for function, names in value.items()}
+
+
+def _languages(value: Any) -> list[str]:
+    from grader.course.i18n import LANGUAGES
+
+    if not isinstance(value, list) or not value or not all(v in LANGUAGES for v in value):
+        raise TypeError(f"must be a list of languages from {', '.join(LANGUAGES)}, the "
+                        f"students' default first")
+    return value
 
 
 def _module_names(value: Any) -> list[str]:

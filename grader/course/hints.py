@@ -20,8 +20,9 @@ def hints_path(course: Course) -> Path:
     return course.root / HINTS_FILE
 
 
-def load_hints(course: Course) -> dict[str, dict[str, tuple[str, ...]]]:
-    """lesson id -> function -> hints in order; errors name the file and the key."""
+def load_hints(course: Course, language: str = "en") -> dict[str, dict[str, tuple[str, ...]]]:
+    """lesson id -> function -> hints in order (in ``language``, from the lesson's catalog);
+    errors name the file and the key."""
     path = hints_path(course)
     if not path.is_file():
         return {}
@@ -48,4 +49,11 @@ def load_hints(course: Course) -> dict[str, dict[str, tuple[str, ...]]]:
                 raise CourseError(f"{path}: [{lesson_id}] {function} must be a list of "
                                   f'non-empty strings, e.g. {function} = ["first hint"]')
         hints[lesson_id] = {function: tuple(items) for function, items in table.items()}
+    if language != "en":
+        from grader.course.i18n import course_translations
+
+        for lesson_id, table in hints.items():
+            catalog = course_translations(course, language, lesson_id)
+            hints[lesson_id] = {function: tuple(catalog.gettext(item) for item in items)
+                                for function, items in table.items()}
     return hints

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 from grader.course.config import LatePolicy
+from grader.course.i18n import Text, t
 
 DAY = dt.timedelta(days=1)
 
@@ -20,7 +21,8 @@ DAY = dt.timedelta(days=1)
 class Lateness:
     days_late: int  # started days after the due date (0 when on time or within the grace)
     share_lost: float  # share of the lesson's points taken off (1.0: all of them)
-    note: str  # for the gradebook row and the student's feedback
+    note: str  # for the gradebook row and the student's feedback (English)
+    text: Text | None = None  # the note, to show a student in their language
 
     def points_after(self, earned: float, possible: float) -> float:
         """What is left of ``earned`` (out of ``possible``) after the penalty, never below 0."""
@@ -33,15 +35,25 @@ def assess(policy: LatePolicy, due: dt.datetime | None,
     if due is None:
         return Lateness(0, 0.0, "")
     if submitted_at is None:
-        return Lateness(0, 0.0, "no submission time recorded: counted as on time")
+        return _lateness(0, 0.0, t("no submission time recorded: counted as on time"))
     late_by = submitted_at - due
     if late_by <= dt.timedelta(minutes=policy.grace_minutes):
-        within = " (within the grace period)" if late_by > dt.timedelta(0) else ""
-        return Lateness(0, 0.0, f"on time{within}")
+        if late_by > dt.timedelta(0):
+            return _lateness(0, 0.0, t("on time (within the grace period)"))
+        return _lateness(0, 0.0, t("on time"))
     days = math.ceil(late_by / DAY)
     if policy.max_days_late is not None and late_by > policy.max_days_late * DAY:
-        return Lateness(days, 1.0, f"{days} days late, more than {policy.max_days_late:g}: "
-                                   f"scores zero")
+        return _lateness(days, 1.0, t("{days} days late, more than {limit}: scores zero",
+                                      days=days, limit=f"{policy.max_days_late:g}"))
     share = min(1.0, policy.penalty_per_day * days)
-    penalty = f", {share:.0%} of the lesson's points off" if share > 0 else ""
-    return Lateness(days, share, f"{days} day{'s' if days > 1 else ''} late{penalty}")
+    if share > 0:
+        return _lateness(days, share, t("{days} days late, {share} of the lesson's points off",
+                                        days=days, share=f"{share:.0%}") if days > 1 else
+                         t("1 day late, {share} of the lesson's points off",
+                           share=f"{share:.0%}"))
+    return _lateness(days, share, t("{days} days late", days=days) if days > 1 else
+                     t("1 day late"))
+
+
+def _lateness(days: int, share: float, text: Text) -> Lateness:
+    return Lateness(days, share, str(text), text)

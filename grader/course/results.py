@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from grader.course.i18n import Text, _, render
+
 VISIBLE = "visible"
 HIDDEN = "after_published"
 SANDBOX_FAILURE = "sandbox failure"  # a LessonResult.status: not graded, not the student's doing
@@ -30,6 +32,8 @@ class TestResult:
     visibility: str = HIDDEN
     details: str = ""  # expected vs got and the like: public checks and instructors only
     functions: tuple[str, ...] = ()  # the lesson functions this check called, in order
+    feedback_text: dict | None = None  # ``feedback`` as a translatable Text (to_data)
+    details_text: dict | None = None
 
     @property
     def score(self) -> float:
@@ -44,11 +48,25 @@ class TestResult:
         """The test function's name without its parameters: the same for all its cases."""
         return self.name.split("[", 1)[0]
 
-    def student_text(self) -> str:
-        """What the student may read about this check: ``details`` only for public checks."""
+    def student_text(self, language: str = "en", catalogs: tuple = ()) -> str:
+        """What the student may read about this check (in ``language``): ``details`` only
+        for public checks."""
+        feedback = self.feedback_in(language, catalogs)
         if self.public and self.details:
-            return f"{self.feedback}\n{self.details}" if self.feedback else self.details
-        return self.feedback
+            details = render(Text.from_data(self.details_text) if self.details_text else
+                             self.details, language, catalogs)
+            return f"{feedback}\n{details}" if feedback else details
+        return feedback
+
+    def feedback_in(self, language: str = "en", catalogs: tuple = ()) -> str:
+        if language == "en" and not catalogs:
+            return self.feedback
+        source = Text.from_data(self.feedback_text) if self.feedback_text else self.feedback
+        return render(source, language, catalogs)
+
+    def description_in(self, language: str = "en", catalogs: tuple = ()) -> str:
+        return self.description if language == "en" and not catalogs else render(
+            self.description, language, catalogs)
 
     def instructor_text(self) -> str:
         return "\n".join(part for part in (self.feedback, self.details) if part)
@@ -67,6 +85,8 @@ class LessonResult:
     notes: tuple[str, ...] = field(default=())
     problem_details: str = ""  # the submission's own words about ``problem``: instructors only
     status: str = ""  # why it scored what it did, for the gradebook (see STATUSES)
+    problem_text: dict | None = None  # ``problem`` as a translatable Text (to_data)
+    problem_details_text: dict | None = None
 
     @property
     def score(self) -> float:
@@ -79,6 +99,18 @@ class LessonResult:
     @property
     def failed(self) -> tuple[TestResult, ...]:
         return tuple(t for t in self.tests if not t.passed)
+
+    def problem_in(self, language: str = "en", catalogs: tuple = ()) -> str:
+        if language == "en" and not catalogs:
+            return self.problem
+        return render(Text.from_data(self.problem_text) if self.problem_text else self.problem,
+                      language, catalogs)
+
+    def problem_details_in(self, language: str = "en", catalogs: tuple = ()) -> str:
+        if language == "en" and not catalogs:
+            return self.problem_details
+        return render(Text.from_data(self.problem_details_text) if self.problem_details_text
+                      else self.problem_details, language, catalogs)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,19 +132,24 @@ class FoldedCheck:
     total: int
     feedback: tuple[str, ...]  # distinct messages, most frequent first
     public: bool
+    english: tuple[str, ...] = ()  # the failing cases' feedback and details, in English
 
     def line(self) -> str:
-        """``description: in 6 of 8 cases: the factor 2 … is missing``."""
-        where = f"in {self.failed} of {self.total} cases: " if self.total > 1 else ""
-        messages = "; ".join(self.feedback) if self.feedback else "failed"
-        return f"{self.description.rstrip('.')}: {where}{messages}"
+        """``description: in 6 of 8 cases: the factor 2 … is missing`` (current language)."""
+        where = _("in {failed} of {total} cases: ").format(failed=self.failed, total=self.total) \
+            if self.total > 1 else ""
+        messages = "; ".join(self.feedback) if self.feedback else _("failed")
+        return f"{self.description.rstrip('.').rstrip('。')}: {where}{messages}"
 
 
-def fold_failures(tests: Sequence[TestResult], *, student: bool = True) -> list[FoldedCheck]:
+def fold_failures(tests: Sequence[TestResult], *, student: bool = True, language: str = "en",
+                  catalogs: tuple = ()) -> list[FoldedCheck]:
     """Failing checks, one entry per test function in the order they first fail.
 
     ``student``: public checks carry their details (expected vs got), hidden ones only their
     feedback; with ``student=False`` every message is complete (the instructor's view).
+    Messages and descriptions are in ``language`` (``catalogs``: the lesson's, for its own
+    words).
     """
     cases: dict[str, list[TestResult]] = {}
     for test in tests:
@@ -124,12 +161,13 @@ def fold_failures(tests: Sequence[TestResult], *, student: bool = True) -> list[
             continue
         counts: dict[str, int] = {}
         for test in failing:
-            text = test.student_text() if student else test.instructor_text()
+            text = test.student_text(language, catalogs) if student else test.instructor_text()
             shown = text if (test.public or not student) else text.split("\n")[0]
             counts[shown] = counts.get(shown, 0) + 1
         messages = tuple(sorted(counts, key=lambda m: -counts[m]))
-        folded.append(FoldedCheck(check, group[0].description, len(failing), len(group),
-                                  messages, group[0].public))
+        folded.append(FoldedCheck(check, group[0].description_in(language, catalogs),
+                                  len(failing), len(group), messages, group[0].public,
+                                  tuple(t.instructor_text() for t in failing)))
     return folded
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from grader.course.config import Course, Lesson, runner_preload
+from grader.course.i18n import course_translations
 from grader.course.results import LessonResult
 from grader.engine.catalog import CatalogEntry, read_catalog
 from grader.engine.grading import Submission, refuse_sandbox_failures
@@ -36,6 +37,12 @@ class MistakeVerdict:
         phrase = self.entry.named.lower()
         return bool(phrase) and any(phrase in t.feedback.lower() for t in self.result.failed)
 
+    def named_in(self, language: str, catalogs: tuple) -> bool:
+        """The feedback that names this mistake reads in ``language`` (not left in English)."""
+        phrase = self.entry.named.lower()
+        naming = [t for t in self.result.failed if phrase and phrase in t.feedback.lower()]
+        return any(phrase not in t.feedback_in(language, catalogs).lower() for t in naming)
+
     @property
     def seen_in_public(self) -> bool:
         """A student who ran the public checks would have seen this mistake fail."""
@@ -51,6 +58,7 @@ class LessonValidation:
     correct: list[tuple[CatalogEntry, LessonResult]] = field(default_factory=list)
     public_not_subset: list[str] = field(default_factory=list)
     raising: list[LessonResult] = field(default_factory=list)
+    untranslated: list[str] = field(default_factory=list)  # (language) mistake files
 
     @property
     def caught(self) -> int:
@@ -82,6 +90,10 @@ class LessonValidation:
             elif not verdict.seen_in_public:
                 found.append(f"mistake caught only by hidden tests: {verdict.entry.path.name} "
                              f"({verdict.entry.description}); add a public check that shows it")
+        for entry in self.untranslated:
+            found.append(f"mistake named only in English: {entry}; translate its message in "
+                         f"locale/<language>/LC_MESSAGES/{self.lesson.id}.po "
+                         f"(bash scripts/i18n.sh)")
         if len(self.mistakes) < MIN_MISTAKES:
             found.append(f"only {len(self.mistakes)} catalogued mistakes; at least "
                          f"{MIN_MISTAKES} are needed")
@@ -123,6 +135,13 @@ def validate_lesson(
             validation.mistakes.append(MistakeVerdict(entry, result))
         else:
             validation.correct.append((entry, result))
+    for language in course.languages:
+        if language == "en":
+            continue
+        catalogs = (course_translations(course, language, lesson.id),)
+        validation.untranslated += [f"{verdict.entry.path.name} ({language})"
+                                    for verdict in validation.mistakes
+                                    if verdict.named and not verdict.named_in(language, catalogs)]
     for result in results:
         hidden = [t for t in result.tests if not t.public]
         if hidden and all(t.passed for t in hidden) and not all(t.passed for t in result.tests):

@@ -4,47 +4,63 @@ mistakes, and hints. Only feedback the checks marked safe: never hidden inputs o
 from __future__ import annotations
 
 from grader.course.config import Course
+from grader.course.i18n import _, course_translations, render, use
 from grader.course.results import failing_functions, fold_failures, format_points
 from grader.reports.standings import StudentRow
 
 
-def student_feedback(course: Course, row: StudentRow, hints: dict) -> str:
+def student_feedback(course: Course, row: StudentRow, hints: dict, language: str = "en") -> str:
+    """The student's feedback file, in ``language`` (theirs: from their submission).
+
+    ``hints``: lesson -> function -> hints, already in ``language`` (``load_hints``).
+    """
+    use(language, course)
     possible = sum(entry.lesson.points for entry in row.entries)
-    lines = [f"# {course.name}: feedback for {row.student}", "",
-             f"**Total: {format_points(row.total)} / {format_points(possible)} points**", ""]
+    lines = [_("# {course}: feedback for {student}").format(course=_(course.name),
+                                                          student=row.student), "",
+             _("**Total: {total} / {possible} points**").format(total=format_points(row.total),
+                                                              possible=format_points(possible)),
+             ""]
     for entry in row.entries:
         lesson = entry.lesson
-        heading = f"## {lesson.id} · {lesson.title}"
+        catalogs = (course_translations(course, language, lesson.id),) if language != "en" else ()
+        heading = f"## {lesson.id} · {_(lesson.title)}"
         if entry.failure:
-            lines += [f"{heading} — not graded", "",
-                      f"Your submission could not be graded: {entry.failure}. "
-                      f"Your instructor has been told.", ""]
+            lines += [heading + _(" — not graded"), "",
+                      _("Your submission could not be graded: {why}. Your instructor has been "
+                        "told.").format(why=render(entry.failure, language, catalogs)), ""]
             continue
         if entry.result is None:
-            lines += [f"{heading} — not submitted", ""]
+            lines += [heading + _(" — not submitted"), ""]
             continue
         result = entry.result
-        lines += [f"{heading} — {format_points(entry.points)} / {format_points(lesson.points)} points", ""]
+        lines += [heading + _(" — {points} / {possible} points").format(
+            points=format_points(entry.points), possible=format_points(lesson.points)), ""]
         if entry.lateness and entry.lateness.note:
-            extra = f" (earned {format_points(entry.earned)} before the late penalty)" if entry.penalty else ""
-            lines += [f"Submitted: {entry.lateness.note}{extra}.", ""]
+            note = render(entry.lateness.text or entry.lateness.note, language, catalogs)
+            extra = _(" (earned {earned} before the late penalty)").format(
+                earned=format_points(entry.earned)) if entry.penalty else ""
+            lines += [_("Submitted: {note}{extra}.").format(note=note, extra=extra), ""]
         for note in result.notes:
             lines += [f"> {note}", ""]
         if result.problem:
-            lines += [f"Your module could not be run: {result.problem}", ""]
+            lines += [_("Your module could not be run: {why}").format(
+                why=result.problem_in(language, catalogs)), ""]
         failed = result.failed
         passed = len(result.tests) - len(failed)
-        lines.append(f"{passed} of {len(result.tests)} checks passed.")
+        lines.append(_("{passed} of {total} checks passed.").format(passed=passed,
+                                                                    total=len(result.tests)))
         if failed and not result.problem:
-            lines += ["", "Checks that failed:"]
-            for check in fold_failures(result.tests):
+            lines += ["", _("Checks that failed:")]
+            for check in fold_failures(result.tests, language=language, catalogs=catalogs):
                 lines.append(f"- {check.line()}".replace("\n", " "))
         wanted = failing_functions(result, course.stub_functions(lesson))
         lesson_hints = hints.get(lesson.id, {})
         tips = [(f, lesson_hints[f][0]) for f in wanted if lesson_hints.get(f)]
         if tips:
-            lines += ["", "Hints:"] + [f"- `{function}`: {tip}" for function, tip in tips]
+            lines += ["", _("Hints:")] + [f"- `{function}`: {tip}" for function, tip in tips]
         lines.append("")
+    use("en")
     return "\n".join(lines)
 
 

@@ -6,6 +6,7 @@ import re
 
 import click
 
+from grader.course.i18n import _, course_translations, current_language
 from grader.course.results import LessonResult, fold_failures, format_points
 
 
@@ -37,48 +38,58 @@ LINE_IN_FILE = re.compile(r"at line (\d+) of (\S+?)\b(?:\.py)?")
 
 def check_report(result: LessonResult, lesson, progress: str | None, failing: list[str], *,
                  show_all: bool = False, verbose: bool = False, source: bytes = b"",
-                 next_step: bool = True) -> str:
-    """A student's view of the public checks: the first failure in full (or every one with
-    ``show_all``), then a summary. ``verbose`` adds the line of the student's file each error
-    points at and what their code printed. ``progress`` None leaves the progress line out
-    (``course submit`` prints it once, after submitting). Colour only on a terminal."""
-    lines = [click.style(f"{lesson.id} · {lesson.title} — {lesson.module}", bold=True), ""]
+                 next_step: bool = True, course=None) -> str:
+    """A student's view of the public checks, in the current language: the first failure in
+    full (or every one with ``show_all``), then a summary. ``verbose`` adds the line of the
+    student's file each error points at and what their code printed. ``progress`` None
+    leaves the progress line out (``course submit`` prints it once, after submitting).
+    ``course``: where the lesson's own words are translated. Colour only on a terminal."""
+    language = current_language()
+    catalogs = (course_translations(course, language, lesson.id),) if course is not None and \
+        language != "en" else ()
+    lines = [click.style(f"{lesson.id} · {_(lesson.title)} — {lesson.module}", bold=True), ""]
     total = len(result.tests)
     passed = total - len(result.failed)
     if result.problem:
-        lines += [_fail(f"✗ {result.problem}")]
+        lines += [_fail(f"✗ {result.problem_in(language, catalogs)}")]
         if result.problem_details:
-            lines += [f"    {result.problem_details}"]
-        lines += ["", f"0/{total} public checks could run."]
-        lines += [f"Progress: {progress}"] if progress else []
+            lines += [f"    {result.problem_details_in(language, catalogs)}"]
+        lines += ["", _("0/{total} public checks could run.").format(total=total)]
+        lines += [_("Progress: {progress}").format(progress=progress)] if progress else []
         return "\n".join(lines)
     if not result.failed:
-        lines += [_pass(f"✓ {passed}/{total} public checks passed — hidden tests run at grading.")]
+        lines += [_pass("✓ " + _("{passed}/{total} public checks passed — hidden tests run at "
+                                 "grading.").format(passed=passed, total=total))]
         if next_step:
-            lines.append(f"Next: course submit {lesson.id}")
-        lines += [f"Progress: {progress}"] if progress else []
+            lines.append(_("Next: course submit {lesson}").format(lesson=lesson.id))
+        lines += [_("Progress: {progress}").format(progress=progress)] if progress else []
         return "\n".join(lines)
-    folded = fold_failures(result.tests)
+    folded = fold_failures(result.tests, language=language, catalogs=catalogs)
     for check in folded if show_all else folded[:1]:
-        cases = f" (in {check.failed} of {check.total} cases)" if check.total > 1 else ""
+        cases = _(" (in {failed} of {total} cases)").format(failed=check.failed,
+                                                            total=check.total) \
+            if check.total > 1 else ""
         lines.append(_fail(f"✗ {check.description}{cases}"))
         for number, message in enumerate(check.feedback):
             first, *rest = message.splitlines() or [""]
             lines.append(f"    {click.style(first, bold=True) if number == 0 else first}")
             lines.extend(f"    {part}" for part in rest)
-            if verbose:
-                lines.extend(_source_line(message, source))
+        if verbose:
+            lines.extend(dict.fromkeys(line for english in check.english
+                                       for line in _source_line(english, source)))
         lines.append("")
-    summary = f"{passed}/{total} public checks passed"
+    summary = _("{passed}/{total} public checks passed").format(passed=passed, total=total)
     if failing[1:] and not show_all:
-        summary += f" · also failing: {', '.join(failing[1:])} (course check --all shows them)"
+        summary += _(" · also failing: {functions} (course check --all shows them)").format(
+            functions=", ".join(failing[1:]))
     lines.append(summary)
     if verbose and result.printed.strip():
-        lines += ["", "Your code printed:"]
+        lines += ["", _("Your code printed:")]
         lines.extend(f"    {part}" for part in result.printed.rstrip().splitlines()[-40:])
     if failing:
-        lines.append(f"Stuck? course hint {lesson.id} {failing[0]}")
-    lines += [f"Progress: {progress}"] if progress else []
+        lines.append(_("Stuck? course hint {lesson} {function}").format(lesson=lesson.id,
+                                                                       function=failing[0]))
+    lines += [_("Progress: {progress}").format(progress=progress)] if progress else []
     return "\n".join(lines)
 
 
@@ -91,7 +102,8 @@ def _source_line(message: str, source: bytes) -> list[str]:
     text = source.decode("utf-8", "replace").splitlines()
     if not 1 <= number <= len(text):
         return []
-    return [f"    → line {number}: {text[number - 1].strip()}"]
+    return ["    → " + _("line {number}: {code}").format(number=number,
+                                                    code=text[number - 1].strip())]
 
 
 def _pass(text: str) -> str:

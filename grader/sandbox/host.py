@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader import wire
+from grader.course.i18n import Text, t
 from grader.sandbox.plan import Sandbox, SlotLease, launch, plan
 
 READY_SECONDS = 60.0
@@ -26,8 +27,9 @@ CONTROL_SECONDS = 10.0
 class RunnerFailure(Exception):
     """The runner did not answer as it should: it exited, hung, or sent a malformed frame."""
 
-    def __init__(self, reason: str, *, timed_out: bool = False, sandbox: bool = False) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: str | Text, *, timed_out: bool = False,
+                 sandbox: bool = False) -> None:
+        super().__init__(str(reason))
         self.reason = reason
         self.timed_out = timed_out
         self.sandbox = sandbox  # a sandbox layer failed to apply: not the submission's doing
@@ -253,24 +255,26 @@ class RunnerJob:
     def request(self, message: dict, deadline: float) -> Any:
         """Send one request and wait for its reply until ``deadline`` (monotonic seconds)."""
         if self.ended is not None:
-            raise RunnerFailure("the submission's process has already ended")
+            raise RunnerFailure(t("the submission's process has already ended"))
         try:
             wire.write_frame(self.request_fd, message)
         except BrokenPipeError:
-            raise RunnerFailure(self._ended_reason("the submission's process ended")) from None
+            raise RunnerFailure(self._ended_reason()) from None
         try:
             reply = self.reader.read(deadline, drain_fd=self.output_fd, drain=self._keep_output)
         except wire.FrameTimeout:
             self.close()
-            raise RunnerFailure("did not finish within the time limit", timed_out=True) from None
+            raise RunnerFailure(t("did not finish within the time limit"), timed_out=True) from None
         except wire.ChannelClosed:
-            raise RunnerFailure(self._ended_reason("the submission's process ended")) from None
+            raise RunnerFailure(self._ended_reason()) from None
         except wire.WireError as exc:
             self.close()
-            raise RunnerFailure(f"the submission's process sent a malformed answer ({exc})") from None
+            raise RunnerFailure(t("the submission's process sent a malformed answer ({why})",
+                                  why=str(exc))) from None
         if not isinstance(reply, dict):
             self.close()
-            raise RunnerFailure("the submission's process sent a malformed answer")
+            raise RunnerFailure(t("the submission's process sent a malformed answer ({why})",
+                                  why="not a dict"))
         return reply
 
     def _keep_output(self, chunk: bytes) -> None:
@@ -278,16 +282,19 @@ class RunnerJob:
         self.output += chunk[: max(room, 0)]
         self.output_dropped += max(len(chunk) - max(room, 0), 0)
 
-    def _ended_reason(self, prefix: str) -> str:
+    def _ended_reason(self) -> Text:
         ended = self.close()
         if "signal" in ended:
             number = ended["signal"]
             name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else number
             hint = " (out of memory or CPU time?)" if name in ("SIGKILL", "SIGXCPU", "SIGSEGV") else ""
-            return f"{prefix}: killed by {name}{hint}"
+            if hint:
+                return t("the submission's process ended: killed by {signal} (out of memory or "
+                         "CPU time?)", signal=str(name))
+            return t("the submission's process ended: killed by {signal}", signal=str(name))
         if "exit_code" in ended:
-            return f"{prefix} (sys.exit, os._exit or a crash)"
-        return prefix
+            return t("the submission's process ended (sys.exit, os._exit or a crash)")
+        return t("the submission's process ended")
 
     def close(self) -> dict:
         """End the job's process group (idempotent); returns how the child ended."""

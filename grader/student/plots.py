@@ -14,6 +14,23 @@ from grader.checker.feedback import StudentFacing
 from grader.course.config import Course, Lesson
 from grader.course.errors import UserError
 from grader.course.files import write_atomic
+from grader.course.i18n import _, current_language, use
+
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei",
+             "Source Han Sans SC", "SimHei")
+
+
+def use_cjk_font() -> bool:
+    """Draw with a font that has Chinese glyphs (Debian's fonts-noto-cjk); False if none."""
+    from matplotlib import font_manager, rcParams
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    found = [name for name in CJK_FONTS if name in installed]
+    if not found:
+        return False
+    rcParams["font.sans-serif"] = [*found, *rcParams["font.sans-serif"]]
+    rcParams["axes.unicode_minus"] = False
+    return True
 
 
 class PlotError(UserError):
@@ -30,6 +47,9 @@ def draw(course: Course, lesson: Lesson, source: bytes, host, path: Path) -> Non
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    if current_language() == "zh" and not use_cjk_font():
+        use("en", course)  # no font with Chinese glyphs here: English labels, not boxes
 
     from grader.checker.proxy import SubmissionProxy
     from grader.engine.grading import job_limits
@@ -48,7 +68,7 @@ def draw(course: Course, lesson: Lesson, source: bytes, host, path: Path) -> Non
         raise PlotError(f"your functions returned something that cannot be drawn ({exc})") from None
     finally:
         proxy.close()
-    figure.suptitle(f"{lesson.id} · {lesson.title}")
+    figure.suptitle(f"{lesson.id} · {_(lesson.title)}")
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
@@ -67,24 +87,24 @@ def _lesson2(sub, figure) -> None:
     curve = torch.as_tensor(sub.loss_curve(x, y, ws))
     best = int(torch.argmin(curve))
     left, right = figure.subplots(1, 2)
-    left.plot(ws, curve, label="your loss_curve(x, y, ws)")
+    left.plot(ws, curve, label=_("your loss_curve(x, y, ws)"))
     left.scatter([float(ws[best])], [float(curve[best])], color="crimson", zorder=3,
-                 label=f"smallest at w = {float(ws[best]):.3f}")
+                 label=_("smallest at w = {w}").format(w=f"{float(ws[best]):.3f}"))
     left.set_xlabel("w")
     left.set_ylabel("L(w) = mean((x·w − y)²)")
-    left.set_title("the loss")
+    left.set_title(_("the loss"))
     left.legend(fontsize=8)
     sample = ws[::10]
     slopes = [float(torch.as_tensor(sub.mse_grad(x, y, float(w))[0])) for w in sample]
-    right.plot(sample, slopes, marker="o", markersize=3, label="your mse_grad: dL/dw")
+    right.plot(sample, slopes, marker="o", markersize=3, label=_("your mse_grad: dL/dw"))
     right.plot(ws[1:-1], (curve[2:] - curve[:-2]) / (ws[2] - ws[0]), color="grey", linestyle=":",
-               label="slope of your loss curve")
+               label=_("slope of your loss curve"))
     right.axhline(0, color="black", linewidth=0.6)
     right.axvline(float(ws[best]), color="crimson", linestyle="--", linewidth=0.8,
-                  label="where the loss is smallest")
+                  label=_("where the loss is smallest"))
     right.set_xlabel("w")
     right.set_ylabel("dL/dw")
-    right.set_title("its derivative: zero at the minimum")
+    right.set_title(_("its derivative: zero at the minimum"))
     right.legend(fontsize=8)
 
 
@@ -101,11 +121,11 @@ def _lesson3(sub, figure) -> None:
         "train_sgd": sub.train_sgd(x, y, 0.0, 0.1, 30),
         "train_minibatch (B = 8)": sub.train_minibatch(x, y, 0.0, 0.1, 30, 8, generator(0)),
     }
-    for label, (_, losses) in runs.items():
+    for label, (_w, losses) in runs.items():
         axes.plot(range(1, len(losses) + 1), torch.as_tensor(losses), marker=".", label=label)
     axes.set_yscale("log")
-    axes.set_xlabel("epoch")
-    axes.set_ylabel("full-batch MSE after the epoch (log scale)")
+    axes.set_xlabel(_("epoch"))
+    axes.set_ylabel(_("full-batch MSE after the epoch (log scale)"))
     axes.legend()
 
 
@@ -124,17 +144,18 @@ def _lesson4(sub, figure) -> None:
     x0 = torch.tensor([-0.8], dtype=torch.float64)
     grid = torch.linspace(-1, 2, 300, dtype=torch.float64)
     axes.plot(grid, grid * torch.cos(math.pi * grid), color="grey", label="f(x) = x·cos(πx)")
-    for (label, mu), colour in zip(((f"gradient descent (lr = {lr:g})", 0.0),
-                                    (f"momentum μ = {momentum:g}", momentum)),
+    for (label, mu), colour in zip(((_("gradient descent (lr = {lr})").format(lr=f"{lr:g}"), 0.0),
+                                    (_("momentum μ = {mu}").format(mu=f"{momentum:g}"), momentum)),
                                    ("tab:blue", "tab:orange"), strict=True):
         path = torch.as_tensor(sub.minimize(f, x0, lr, 200, mu)).reshape(-1)
         values = path * torch.cos(math.pi * path)
         axes.plot(path, values, linestyle="none", marker="o", markersize=3, alpha=0.5,
-                  color=colour, label=f"{label}: iterates")
+                  color=colour, label=_("{label}: iterates").format(label=label))
         axes.plot([float(path[-1])], [float(values[-1])], marker="*", markersize=14,
-                  color=colour, linestyle="none", label=f"{label}: ends at x = {float(path[-1]):.3f}")
+                  color=colour, linestyle="none",
+                  label=_("{label}: ends at x = {x}").format(label=label, x=f"{float(path[-1]):.3f}"))
     axes.plot([-0.8], [-0.8 * math.cos(-0.8 * math.pi)], marker="s", markersize=9, color="black",
-              linestyle="none", label="start x₀ = −0.8")
+              linestyle="none", label=_("start x₀ = −0.8"))
     axes.set_xlabel("x")
     axes.set_ylabel("f(x)")
     axes.legend(fontsize=7)
@@ -148,9 +169,9 @@ def _lesson5(sub, figure) -> None:
     left.plot(x, torch.as_tensor(sub.sigmoid(x)), label="sigmoid(x)")
     left.plot(x, torch.as_tensor(sub.sigmoid_grad(x)), label="sigmoid_grad(x)")
     left.plot(x, torch.as_tensor(sub.tanh_grad(x)), label="tanh_grad(x)")
-    left.axhline(0.25, color="grey", linestyle=":", label="σ' peaks at 0.25")
+    left.axhline(0.25, color="grey", linestyle=":", label=_("σ' peaks at 0.25"))
     left.set_xlabel("x")
-    left.set_ylabel("value")
+    left.set_ylabel(_("value"))
     left.legend(fontsize=8)
     # relu' jumps at 0: two pieces and the value at 0 itself, no vertical line between them
     negative, positive = x[x < 0], x[x > 0]

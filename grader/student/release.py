@@ -190,7 +190,8 @@ def public_course_toml(course: Course) -> str:
     limits = course.limits
     lines = [
         "# The course, as released to students.", "",
-        "[course]", f"id = {_toml(course.id)}", f"name = {_toml(course.name)}", "",
+        "[course]", f"id = {_toml(course.id)}", f"name = {_toml(course.name)}",
+        f"languages = [{', '.join(map(_toml, course.languages))}]", "",
         "[grading]", f"job_seconds = {limits.job_seconds:g}", f"call_seconds = {limits.call_seconds:g}",
         f"memory_mb = {limits.memory_mb}", f"output_kib = {limits.output_kib}",
     ]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import watchfiles
 
+from grader.course.i18n import N_
+
 TICK_MS = 200  # how often wait() looks at its timeout while no event arrives
 
 
@@ -28,7 +30,7 @@ class FileWatcher:
     def __init__(self, path: Path, *, force_polling: bool = False) -> None:
         self.path = Path(path).resolve()
         self.last = _digest(self.path)
-        self.mode = "polling" if force_polling else "file events"
+        self.mode = N_("polling") if force_polling else N_("file events")
         self._stop = threading.Event()
         self._changes = watchfiles.watch(
             self.path.parent,

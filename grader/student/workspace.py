@@ -17,16 +17,17 @@ from typing import Any
 
 from grader.course.config import Course, CourseError, Lesson
 from grader.course.files import sha256, write_atomic
+from grader.course.i18n import N_, _, current_language
 from grader.course.times import utc_iso, utc_now, utc_stamp
 
 STATE_FILE = ".course-state.json"
 MANIFEST = "manifest.json"
 
-NOT_FETCHED = "not fetched"
-IN_PROGRESS = "in progress"
-PASSED = "public checks passed"
-SUBMITTED = "submitted"
-SUBMITTED_EDITED = "submitted, edited since"
+NOT_FETCHED = N_("not fetched")
+IN_PROGRESS = N_("in progress")
+PASSED = N_("public checks passed")
+SUBMITTED = N_("submitted")
+SUBMITTED_EDITED = N_("submitted, edited since")
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,13 @@ class Progress:
     lessons: int
 
     def __str__(self) -> str:
-        return (f"{self.submitted}/{self.lessons} lessons submitted · "
-                f"{self.passing}/{self.lessons} pass their public checks")
+        return self.text()
+
+    def text(self) -> str:
+        """In the current language."""
+        return _("{submitted}/{lessons} lessons submitted · {passing}/{lessons} pass their "
+                 "public checks").format(submitted=self.submitted, passing=self.passing,
+                                         lessons=self.lessons)
 
 
 @dataclass(frozen=True)
@@ -179,7 +185,15 @@ class Workspace:
 
     # ------------------------------------------------------------------ submit
 
-    def write_submission(self, lesson: Lesson, student: str, out_dir: Path) -> Path:
+    def notes_name(self, lesson: Lesson) -> str:
+        """The notes in the current language (notes.zh.md), or the English notes.md."""
+        translated = f"notes.{current_language()}.md"
+        if current_language() != "en" and (self.course.exercise_dir(lesson) / translated).is_file():
+            return translated
+        return "notes.md"
+
+    def write_submission(self, lesson: Lesson, student: str, out_dir: Path, *,
+                         language: str = "en") -> Path:
         """A zip of the module plus a manifest (student, lesson, UTC time, sha256 per file)."""
         module = self.module_path(lesson)
         data = module.read_bytes()
@@ -189,6 +203,7 @@ class Workspace:
             "student": student,
             "lesson": lesson.id,
             "submitted_at": utc_iso(moment),
+            "language": language,  # the student's: their feedback is written in it
             "files": {lesson.module: sha256(data)},
         }
         out_dir = Path(out_dir)

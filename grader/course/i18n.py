@@ -1,0 +1,176 @@
+"""Every student-facing message in English and Simplified Chinese, with gettext catalogs.
+
+Catalogs (``.po``, managed with Babel: ``scripts/i18n.sh`` extracts, updates and compiles):
+
+- ``grader/locale/<lang>/LC_MESSAGES/grader.po``: the package's own words (the ``course``
+  command line, the checks' generic diagnoses, reports);
+- ``<course>/locale/<lang>/LC_MESSAGES/course.po``: the course's content that is not in a
+  lesson (its name, the lessons' titles);
+- ``<course>/locale/<lang>/LC_MESSAGES/<lesson>.po``: a lesson's suites (check descriptions,
+  named mistakes, what a check looks at) and its hints.
+
+English is the source language: a message id is the English text. Grading stores messages
+as ``Text`` (a template and its parameters) next to their English rendering, so one result
+can be shown to each student in their own language later (``render``).
+
+The language: ``course --lang``, then ``$COURSE_LANG``, then the locale (``LC_ALL``,
+``LC_MESSAGES``, ``LANG``), then the first of ``course.toml``'s ``[course] languages``.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import os
+import re
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("en", "zh")
+PACKAGE_LOCALE = Path(__file__).resolve().parent.parent / "locale"
+PACKAGE_DOMAIN = "grader"
+COURSE_DOMAIN = "course"
+LOCALE_DIR = "locale"  # inside a course folder
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for translation only"
+    """Mark ``message`` for the catalogs without translating it here."""
+    return message
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message rendered later, in whichever language the reader has: an English template
+    (the message id) and its parameters (numbers, code, or other ``Text``)."""
+
+    template: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def render(self, language: str = "en", domains: Iterable[gettext.NullTranslations] = ()) -> str:
+        catalog = list(domains) or [translations(language)]
+        template = _lookup(catalog, self.template)
+        values = {key: render(value, language, catalog) for key, value in self.params}
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):  # a broken translation: fall back to English
+            return self.template.format(**values)
+
+    def __str__(self) -> str:
+        return self.render("en", [gettext.NullTranslations()])
+
+    def to_data(self) -> dict[str, Any]:
+        return {"t": self.template,
+                "p": {key: value.to_data() if isinstance(value, Text) else value
+                      for key, value in self.params}}
+
+    @classmethod
+    def from_data(cls, data: Any) -> Text | Any:
+        if isinstance(data, dict) and "t" in data:
+            return cls(str(data["t"]), tuple((k, cls.from_data(v))
+                                             for k, v in dict(data.get("p", {})).items()))
+        return data
+
+
+def t(template: str, **params: Any) -> Text:
+    """A translatable message: ``t("{what} does not match the expected value", what=...)``."""
+    return Text(template, tuple(params.items()))
+
+
+def render(value: Any, language: str = "en",
+           domains: Iterable[gettext.NullTranslations] = ()) -> str:
+    """A message for a reader of ``language``: a ``Text``, a message id, or anything else."""
+    if isinstance(value, Text):
+        return value.render(language, domains)
+    if isinstance(value, str):
+        return _lookup(list(domains) or [translations(language)], value)
+    return str(value)
+
+
+def _lookup(catalogs: list[gettext.NullTranslations], message: str) -> str:
+    for catalog in catalogs:
+        found = catalog.gettext(message)
+        if found != message:
+            return found
+    return message
+
+
+@functools.lru_cache(maxsize=64)
+def translations(language: str, course_locale: str = "",
+                 domains: tuple[str, ...] = ()) -> gettext.NullTranslations:
+    """The catalogs for ``language``: the course's ``domains`` (most specific first), then the
+    course domain, then the package's. English (or a missing catalog) translates nothing."""
+    if language == "en":
+        return gettext.NullTranslations()
+    chain = [(course_locale, domain) for domain in (*domains, COURSE_DOMAIN) if course_locale]
+    chain.append((str(PACKAGE_LOCALE), PACKAGE_DOMAIN))
+    first: gettext.NullTranslations | None = None
+    for folder, domain in chain:
+        catalog = gettext.translation(domain, folder, languages=[language], fallback=True)
+        if first is None:
+            first = catalog
+        elif catalog is not first:
+            first.add_fallback(catalog)
+    return first or gettext.NullTranslations()
+
+
+def course_translations(course, language: str, lesson_id: str | None = None):
+    """The chain for one course (and one of its lessons)."""
+    return translations(language, str(course.root / LOCALE_DIR),
+                        (lesson_id,) if lesson_id else ())
+
+
+# ---------------------------------------------------------------------- the current language
+
+_current = {"language": "en", "catalog": None}
+
+
+def use(language: str, course=None) -> None:
+    """Make ``language`` the one ``_`` speaks in this process (the command lines call this)."""
+    _current["language"] = language
+    _current["catalog"] = course_translations(course, language) if course is not None else \
+        translations(language)
+
+
+def current_language() -> str:
+    return _current["language"]
+
+
+def _(message: str) -> str:
+    """``message`` in the current language."""
+    catalog = _current["catalog"] or translations(_current["language"])
+    return catalog.gettext(message)
+
+
+def choose_language(option: str | None = None, course=None) -> str:
+    """``--lang``, then $COURSE_LANG, then the locale, then the course's default."""
+    for candidate in (option, os.environ.get("COURSE_LANG"), _locale_language()):
+        language = normalise(candidate)
+        if language:
+            return language
+    defaults = getattr(course, "languages", ()) or ("en",)
+    return defaults[0]
+
+
+def normalise(value: str | None) -> str | None:
+    """``zh_CN.UTF-8`` → ``zh``; None when it is no language of ours."""
+    if not value:
+        return None
+    code = re.split(r"[_.@-]", value.strip().lower())[0]
+    return code if code in LANGUAGES else None
+
+
+def _locale_language() -> str | None:
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return value
+    return None
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{name}`` fields of a message (what a translation must keep)."""
+    return {field for _literal, field, _spec, _conversion in string.Formatter().parse(text)
+            if field}
