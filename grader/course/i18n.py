@@ -52,11 +52,15 @@ class Text:
     def render(self, language: str = "en", domains: Iterable[gettext.NullTranslations] = ()) -> str:
         catalog = list(domains) or [translations(language)]
         template = _lookup(catalog, self.template)
+        if not self.params:
+            return template  # a plain message: its braces (a_{k+1}) are text, not fields
         values = {key: render(value, language, catalog) for key, value in self.params}
-        try:
-            return template.format(**values)
-        except (KeyError, IndexError, ValueError):  # a broken translation: fall back to English
-            return self.template.format(**values)
+        for candidate in (template, self.template):  # a broken translation: the English
+            try:
+                return candidate.format(**values)
+            except (KeyError, IndexError, ValueError):
+                continue
+        return self.template
 
     def __str__(self) -> str:
         return self.render("en", [gettext.NullTranslations()])
