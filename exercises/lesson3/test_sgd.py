@@ -13,52 +13,55 @@ import pytest
 import torch
 
 from grader.checks import (
+    N_,
     Mismatch,
     Mistake,
     RemoteRaised,
+    Text,
     expect_close,
     expect_contract,
     expect_tensor,
     expect_tuple,
     generator,
+    t,
 )
 
 F64 = torch.float64
 X = torch.tensor([1.0, 2.0], dtype=F64)
 Y = torch.tensor([2.0, 4.0], dtype=F64)  # y = 2x: the best weight is 2
 
-SIGN = "the sign of the update is wrong: w + lr·grad climbs the loss, use w − lr·grad"
-LOSS_BEFORE = ("the losses are recorded before the update: losses[e] is the MSE after epoch e's "
-               "updates")
-EXTRA_EPOCH = ("one epoch too many: the loop runs epochs + 1 times; use range(epochs), one "
-               "entry in losses per epoch")
-MISSING_EPOCH = ("one epoch too few: the loop runs epochs − 1 times; use range(epochs), one "
+SIGN = N_("the sign of the update is wrong: w + lr·grad climbs the loss, use w − lr·grad")
+LOSS_BEFORE = N_("the losses are recorded before the update: losses[e] is the MSE after epoch e's "
+                 "updates")
+EXTRA_EPOCH = N_("one epoch too many: the loop runs epochs + 1 times; use range(epochs), one "
                  "entry in losses per epoch")
-NOT_ZEROED = ("w.grad is not zeroed after each update, so backward() keeps adding the old "
-              "gradients into it")
-ZEROED_PER_EPOCH = ("w.grad is zeroed once per epoch instead of after every update, so within an "
-                    "epoch backward() adds each new gradient to the old ones: zero it after "
-                    "every step")
-FULL_BATCH_LOSS = ("each update used the full-batch loss mean((x·w − y)²): in per-sample SGD "
-                   "the loss you call backward() on is sample i's own, (x_i·w − y_i)²")
-NOT_A_LEAF = ("w is no longer a leaf: `w = w - lr * w.grad` outside torch.no_grad() makes w "
-              "the result of a recorded operation, so the next backward() leaves w.grad None; "
-              "update the leaf in place under torch.no_grad() (w -= lr * w.grad)")
-NO_GRAD = ("the in-place update of the leaf w is recorded by autograd, which refuses it: do "
-           "`w -= lr * w.grad` inside `with torch.no_grad():`")
-SHUFFLED = ("the samples were shuffled: train_sgd visits them in index order 0, 1, …, N−1 "
-            "(only train_minibatch shuffles)")
-PERM_REUSED = ("the same permutation was used for every epoch: draw a new "
-               "torch.randperm(N, generator=generator) at the start of each epoch")
-LAST_BATCH_DROPPED = ("the last partial batch is dropped: when batch_size does not divide N the "
-                      "leftover samples form one more, smaller batch (⌈N/B⌉ updates per epoch)")
-PERM_PER_BATCH = ("a new permutation was drawn for every batch: draw "
-                  "torch.randperm(N, generator=generator) once per epoch and slice it")
-SUMMED_BATCH = ("each batch's gradient is a sum over its samples: use the batch mean, "
-                "mean(2·x_b·(x_b·w − y_b))")
-W0_MODIFIED = ("w0 was modified: train_autograd trained the caller's w0 itself; make a fresh "
-               "leaf from its value, e.g. torch.tensor(float(w0), dtype=x.dtype, "
-               "requires_grad=True)")
+MISSING_EPOCH = N_("one epoch too few: the loop runs epochs − 1 times; use range(epochs), one "
+                   "entry in losses per epoch")
+NOT_ZEROED = N_("w.grad is not zeroed after each update, so backward() keeps adding the old "
+                "gradients into it")
+ZEROED_PER_EPOCH = N_("w.grad is zeroed once per epoch instead of after every update, so within an "
+                      "epoch backward() adds each new gradient to the old ones: zero it after "
+                      "every step")
+FULL_BATCH_LOSS = N_("each update used the full-batch loss mean((x·w − y)²): in per-sample SGD "
+                     "the loss you call backward() on is sample i's own, (x_i·w − y_i)²")
+NOT_A_LEAF = N_("w is no longer a leaf: `w = w - lr * w.grad` outside torch.no_grad() makes w "
+                "the result of a recorded operation, so the next backward() leaves w.grad None; "
+                "update the leaf in place under torch.no_grad() (w -= lr * w.grad)")
+NO_GRAD = N_("the in-place update of the leaf w is recorded by autograd, which refuses it: do "
+             "`w -= lr * w.grad` inside `with torch.no_grad():`")
+SHUFFLED = N_("the samples were shuffled: train_sgd visits them in index order 0, 1, …, N−1 "
+              "(only train_minibatch shuffles)")
+PERM_REUSED = N_("the same permutation was used for every epoch: draw a new "
+                 "torch.randperm(N, generator=generator) at the start of each epoch")
+LAST_BATCH_DROPPED = N_("the last partial batch is dropped: when batch_size does not divide N the "
+                        "leftover samples form one more, smaller batch (⌈N/B⌉ updates per epoch)")
+PERM_PER_BATCH = N_("a new permutation was drawn for every batch: draw "
+                    "torch.randperm(N, generator=generator) once per epoch and slice it")
+SUMMED_BATCH = N_("each batch's gradient is a sum over its samples: use the batch mean, "
+                  "mean(2·x_b·(x_b·w − y_b))")
+W0_MODIFIED = N_("w0 was modified: train_autograd trained the caller's w0 itself; make a fresh "
+                 "leaf from its value, e.g. torch.tensor(float(w0), dtype=x.dtype, "
+                 "requires_grad=True)")
 
 
 def close(got, expected: torch.Tensor, **kwargs) -> None:
@@ -78,12 +81,13 @@ def scalar(value: float, dtype: torch.dtype = F64) -> torch.Tensor:
     return torch.tensor(value, dtype=dtype)
 
 
-def training(got, w: torch.Tensor, losses: torch.Tensor, *, what: str, mistakes=()) -> None:
+def training(got, w: torch.Tensor, losses: torch.Tensor, *, what: str | Text,
+             mistakes=()) -> None:
     """(w, losses) as expected; each mistake is (message, its w, its losses)."""
     got_w, got_losses = expect_tuple(got, 2, what=what)
-    close(got_w, w, what=f"{what}: w",
+    close(got_w, w, what=t("{what}: {part}", what=what, part="w"),
           mistakes=[Mistake(m, wrong_w) for m, wrong_w, _ in mistakes])
-    close(got_losses, losses, what=f"{what}: losses",
+    close(got_losses, losses, what=t("{what}: {part}", what=what, part="losses"),
           mistakes=[Mistake(m, wrong_losses) for m, _, wrong_losses in mistakes])
 
 
@@ -94,10 +98,13 @@ def autograd_call(call, *args):
     except RemoteRaised as raised:
         text = raised.message.lower()
         if raised.type_name == "RuntimeError" and "leaf variable" in text:
-            raise Mismatch(f"{raised.feedback}: {NO_GRAD}", raised.details) from None
-        if raised.type_name in ("AttributeError", "TypeError") and "nonetype" in text:
-            raise Mismatch(f"{raised.feedback}: {NOT_A_LEAF}", raised.details) from None
-        raise
+            hint = NO_GRAD
+        elif raised.type_name in ("AttributeError", "TypeError") and "nonetype" in text:
+            hint = NOT_A_LEAF
+        else:
+            raise
+        raise Mismatch(t("{error}: {hint}", error=raised.feedback_text or raised.feedback,
+                         hint=hint), raised.details_text or raised.details) from None
 
 
 # ---------------------------------------------------------------------- gd_step
@@ -121,8 +128,8 @@ def test_gd_step_returns_a_new_tensor(sub):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("case", ["float32 w and grad, float64 lr", "Python w, float64 grad",
-                                  "Python numbers"])
+@pytest.mark.parametrize("case", [N_("float32 w and grad, float64 lr"),
+                                  N_("Python w, float64 grad"), N_("Python numbers")])
 def test_gd_step_dtype(sub, case):
     """The result takes w's dtype (a 0-dim float64 lr does not promote a float32 w)."""
     if case == "float32 w and grad, float64 lr":
@@ -134,7 +141,7 @@ def test_gd_step_dtype(sub, case):
     else:
         args = (1.0, 0.5, 0.25)
         expected = scalar(0.875, torch.get_default_dtype())  # float32
-    close(sub.gd_step(*args), expected, what=f"gd_step(1, 0.5, 0.25) with {case}",
+    close(sub.gd_step(*args), expected, what=t("gd_step(1, 0.5, 0.25) with {case}", case=case),
           mistakes=[Mistake(SIGN, scalar(1.125))])
 
 
@@ -146,9 +153,9 @@ def test_train_gd_worked_example(sub):
     """Batch GD from w0 = 0 with lr = 0.1: w = 1.0 then 1.5, losses 2.5 then 0.625."""
     training(sub.train_gd(X, Y, 0.0, 0.1, 2), scalar(1.5), f64(2.5, 0.625),
              what="train_gd(x=[1, 2], y=[2, 4], w0=0, lr=0.1, epochs=2)", mistakes=[
-                 ("the factor 2 is missing from the gradient mean(2·x·(x·w − y))",
+                 (N_("the factor 2 is missing from the gradient mean(2·x·(x·w − y))"),
                   scalar(0.875), f64(5.625, 3.1640625)),
-                 ("sum instead of mean: the gradient is mean(2·x·(x·w − y)), not the sum",
+                 (N_("sum instead of mean: the gradient is mean(2·x·(x·w − y)), not the sum"),
                   scalar(2.0), f64(0.0, 0.0)),
                  (SIGN, scalar(-2.5), f64(22.5, 50.625)),
                  (EXTRA_EPOCH, scalar(1.75), f64(2.5, 0.625, 0.15625)),
@@ -165,13 +172,13 @@ def test_train_sgd_worked_example(sub):
     """Per-sample SGD, samples in order: w = 1.68 after epoch 1, 1.9488 after epoch 2."""
     training(sub.train_sgd(X, Y, 0.0, 0.1, 2), scalar(1.9488), f64(0.256, 0.0065536),
              what="train_sgd(x=[1, 2], y=[2, 4], w0=0, lr=0.1, epochs=2)", mistakes=[
-                 ("sample 0 is skipped: make N updates per epoch, i = 0 … N−1",
+                 (N_("sample 0 is skipped: make N updates per epoch, i = 0 … N−1"),
                   scalar(1.92), f64(0.4, 0.016)),
                  (SIGN, scalar(-7.3312), f64(46.656, 217.6782336)),
                  (EXTRA_EPOCH, scalar(1.991808), f64(0.256, 0.0065536, 0.00016777216)),
                  (MISSING_EPOCH, scalar(1.68), f64(0.256)),
                  (LOSS_BEFORE, scalar(1.9488), f64(10.0, 0.256)),
-                 ("each loss is a sum of squares: record the mean, mean((x·w − y)²)",
+                 (N_("each loss is a sum of squares: record the mean, mean((x·w − y)²)"),
                   scalar(1.9488), f64(0.512, 0.0131072)),
              ])
 
@@ -227,7 +234,7 @@ def test_train_autograd_leaves_w0_alone(sub):
     outcome = autograd_call(sub.run, "train_autograd", X, Y, w0, 0.1, 2)
     w0_after = outcome.args_after[2]
     if w0_after.requires_grad or not torch.equal(w0_after.detach(), w0):
-        raise Mismatch(W0_MODIFIED, f"w0 after the call: {w0_after}")
+        raise Mismatch(W0_MODIFIED, t("w0 after the call: {value}", value=str(w0_after)))
     expect_contract(outcome, (X, Y, w0), what="train_autograd", names=("x", "y", "w0"))
     training(outcome.result, scalar(1.9488), f64(0.256, 0.0065536),
              what="train_autograd(x=[1, 2], y=[2, 4], w0=tensor(0.), lr=0.1, epochs=2)")
@@ -249,8 +256,8 @@ def test_train_minibatch_worked_example(sub):
              mistakes=[
                  (LAST_BATCH_DROPPED, scalar(1.424), f64(3.649536)),
                  (PERM_PER_BATCH, scalar(1.17056), f64(7.5676778496)),
-                 ("the last batch [2] has one sample but its gradient is divided by "
-                  "batch_size = 2: use the batch mean", scalar(1.52768), f64(2.4539480064)),
+                 (N_("the last batch [2] has one sample but its gradient is divided by "
+                     "batch_size = 2: use the batch mean"), scalar(1.52768), f64(2.4539480064)),
                  (SUMMED_BATCH, scalar(2.01024), f64(0.0011534336)),
              ])
 
@@ -269,16 +276,24 @@ def test_train_minibatch_new_permutation_every_epoch(sub):
 
 @pytest.mark.points(1)
 def test_train_minibatch_without_generator(sub):
-    """generator=None draws from the global generator, which the grader seeds with sub.seed
-    before every call: so the result equals that of generator(sub.seed)."""
+    """With generator=None the result equals that of generator(sub.seed).
+
+    generator=None draws from the global generator, which the grader seeds with sub.seed
+    before every call.
+    """
     args = (X5, 2 * X5, 0.0, 0.02, 2, 2)
-    what = "train_minibatch(x=[1..5], y=2x, w0=0, lr=0.02, epochs=2, batch_size=2"
-    seeded = expect_tuple(sub.train_minibatch(*args, generator(sub.seed)), 2, what=what + ")")
-    got = expect_tuple(sub.train_minibatch(*args, None), 2, what=what + ", generator=None)")
+    call = "train_minibatch(x=[1..5], y=2x, w0=0, lr=0.02, epochs=2, batch_size=2)"
+    seeded_call = ("train_minibatch(x=[1..5], y=2x, w0=0, lr=0.02, epochs=2, batch_size=2, "
+                   "generator(seed))")
+    global_call = ("train_minibatch(x=[1..5], y=2x, w0=0, lr=0.02, epochs=2, batch_size=2, "
+                   "generator=None)")
+    seeded = expect_tuple(sub.train_minibatch(*args, generator(sub.seed)), 2, what=call)
+    got = expect_tuple(sub.train_minibatch(*args, None), 2, what=global_call)
     for name, got_part, expected_part in zip(("w", "losses"), got, seeded, strict=True):
-        expect_tensor(expected_part, what=f"{what}, generator(seed)): {name}")
+        expect_tensor(expected_part, what=t("{what}: {part}", what=seeded_call, part=name))
         expect_close(got_part, expected_part,
-                     what=f"{what}, generator=None): {name}, compared with generator(seed),")
+                     what=t("{what}: {part}, compared with generator(seed),", what=global_call,
+                            part=name))
 
 
 @pytest.mark.points(1)
@@ -288,10 +303,10 @@ def test_one_big_batch_is_batch_gd(sub):
              f64(2.5, 0.625),
              what="train_minibatch(x=[1, 2], y=[2, 4], w0=0, lr=0.1, epochs=2, batch_size=5)",
              mistakes=[
-                 ("no update at all: a batch_size larger than N still gives one (partial) "
-                  "batch of all N samples", scalar(0.0), f64(10.0, 10.0)),
-                 ("the batch's gradient is divided by batch_size = 5 instead of the 2 samples "
-                  "it holds: use the batch mean", scalar(0.72), f64(6.4, 4.096)),
+                 (N_("no update at all: a batch_size larger than N still gives one (partial) "
+                     "batch of all N samples"), scalar(0.0), f64(10.0, 10.0)),
+                 (N_("the batch's gradient is divided by batch_size = 5 instead of the 2 "
+                     "samples it holds: use the batch mean"), scalar(0.72), f64(6.4, 4.096)),
              ])
 
 
@@ -318,8 +333,8 @@ def test_float32_with_tensor_scalars(sub, function):
     else:
         w, losses = scalar(1.9488), f64(0.256, 0.0065536)
     training(outcome.result, w.float(), losses.float(),
-             what=f"{function}(float32 x=[1, 2], y=[2, 4], w0=tensor(0.), lr=tensor(0.1), "
-                  f"epochs=2)")
+             what=t("{function}(float32 x=[1, 2], y=[2, 4], w0=tensor(0.), lr=tensor(0.1), "
+                    "epochs=2)", function=function))
     expect_contract(outcome, (x, y, w0, lr), what=function, names=("x", "y", "w0", "lr"))
 
 
@@ -331,8 +346,9 @@ def test_zero_epochs(sub, function, w0_kind):
     w0 = scalar(0.75) if w0_kind == "tensor w0" else 0.75
     args = (X, Y, w0, 0.1, 0) + ((2, generator(0)) if function == "train_minibatch" else ())
     outcome = sub.run(function, *args)
-    what = f"{function}(x, y, w0=0.75, lr=0.1, epochs=0)"
+    what = t("{function}(x, y, w0=0.75, lr=0.1, epochs=0)", function=function)
     w, losses = expect_tuple(outcome.result, 2, what=function)
-    close(w, scalar(0.75), what=f"{what}: w")
-    expect_tensor(losses, what=f"{what}: losses", shape=(0,), dtype=F64)
+    close(w, scalar(0.75), what=t("{what}: {part}", what=what, part="w"))
+    expect_tensor(losses, what=t("{what}: {part}", what=what, part="losses"), shape=(0,),
+                  dtype=F64)
     expect_contract(outcome, (X, Y, w0), what=what, names=("x", "y", "w0"))

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from grader.checks import (
+    N_,
     Mismatch,
     Mistake,
     expect_close,
@@ -21,38 +22,41 @@ from grader.checks import (
     expect_tensor,
     expect_tuple,
     source_fn,
+    t,
 )
 
 F64 = torch.float64
 VALLEY = source_fn("lambda w: 0.1 * w[0] ** 2 + 2 * w[1] ** 2")
-COSINE = "x·cos(πx)"
 
 W0 = torch.tensor([1.0, 1.0], dtype=F64)
 G0 = torch.tensor([0.2, 4.0], dtype=F64)  # ∇f(1, 1)
 W1 = torch.tensor([0.92, -0.6], dtype=F64)  # after one step (any momentum: the first v is g)
 G1 = torch.tensor([0.184, -2.4], dtype=F64)  # ∇f(0.92, −0.6)
 
-SUTSKEVER = ("Sutskever's form (v = μ·v + lr·g): in PyTorch's convention the velocity holds no "
-             "lr, v_new = μ·velocity + grad and w_new = w − lr·v_new")
-DAMPENING = ("dampening: the gradient is weighted by (1 − μ); PyTorch's default has no "
-             "dampening, v_new = μ·velocity + grad")
-ON_WEIGHTS = ("μ multiplies the weights: momentum scales the old velocity, not the weights "
-              "(v_new = μ·velocity + grad, w_new = w − lr·v_new)")
-LOOK_AHEAD_MISSING = ("that is the plain momentum step w − lr·v_new: Nesterov's look-ahead steps "
-                      "along grad + μ·v_new")
-VELOCITY_RESET = ("velocity reset every step: momentum never builds up and this is plain "
-                  "gradient descent; start with velocity None once, before the loop, and carry "
-                  "v_new into the next step")
-ACCUMULATE = ("the gradients accumulate across steps: .grad is never zeroed, so step 2 used "
-              "g₀ + g₁; zero it before every backward() (or use torch.autograd.grad)")
-NESTEROV_IGNORED = ("nesterov=True is ignored or has no look-ahead: with Nesterov each step moves "
-                    "along grad + μ·v_new (use nesterov_step)")
-NOT_A_COPY = ("returned a tensor that shares memory with an argument: on the first step v_new "
-              "must be a new copy of grad (grad.clone()), so changing grad later cannot change "
-              "the velocity")
+SUTSKEVER = N_("Sutskever's form (v = μ·v + lr·g): in PyTorch's convention the velocity holds no "
+               "lr, v_new = μ·velocity + grad and w_new = w − lr·v_new")
+DAMPENING = N_("dampening: the gradient is weighted by (1 − μ); PyTorch's default has no "
+               "dampening, v_new = μ·velocity + grad")
+ON_WEIGHTS = N_("μ multiplies the weights: momentum scales the old velocity, not the weights "
+                "(v_new = μ·velocity + grad, w_new = w − lr·v_new)")
+LOOK_AHEAD_MISSING = N_("that is the plain momentum step w − lr·v_new: Nesterov's look-ahead steps "
+                        "along grad + μ·v_new")
+LOOK_AHEAD_OLD_VELOCITY = N_("that is the plain momentum step w − lr·v_new: Nesterov's look-ahead "
+                             "steps along grad + μ·v_new, with the new velocity (a look-ahead with "
+                             "the old velocity gives the same wrong point)")
+VELOCITY_RESET = N_("velocity reset every step: momentum never builds up and this is plain "
+                    "gradient descent; start with velocity None once, before the loop, and carry "
+                    "v_new into the next step")
+ACCUMULATE = N_("the gradients accumulate across steps: .grad is never zeroed, so step 2 used "
+                "g₀ + g₁; zero it before every backward() (or use torch.autograd.grad)")
+NESTEROV_IGNORED = N_("nesterov=True is ignored or has no look-ahead: with Nesterov each step moves "
+                      "along grad + μ·v_new (use nesterov_step)")
+NOT_A_COPY = N_("{function}(w, grad, None, …) returned a tensor that shares memory with an "
+                "argument: on the first step v_new must be a new copy of grad (grad.clone()), so "
+                "changing grad later cannot change the velocity")
 
 
-def t(*values: float, dtype: torch.dtype = F64) -> torch.Tensor:
+def vec(*values: float, dtype: torch.dtype = F64) -> torch.Tensor:
     return torch.tensor(values, dtype=dtype)
 
 
@@ -66,11 +70,12 @@ def test_momentum_first_step(sub):
     outcome = sub.run("momentum_step", w, grad, None, 0.4, 0.5)
     w_new, v_new = expect_tuple(outcome.result, 2, what="momentum_step")
     what = "momentum_step(w=(1, 1), g=(0.2, 4), None, lr=0.4, μ=0.5)"
-    expect_close(w_new, W1, what=f"{what}: w_new", mistakes=[Mistake(ON_WEIGHTS, t(0.42, -1.1))])
-    expect_close(v_new, G0, what=f"{what}: v_new",
-                 mistakes=[Mistake(SUTSKEVER, t(0.08, 1.6)), Mistake(DAMPENING, t(0.1, 2.0))])
+    expect_close(w_new, W1, what=t("{what}: {part}", what=what, part="w_new"),
+                 mistakes=[Mistake(ON_WEIGHTS, vec(0.42, -1.1))])
+    expect_close(v_new, G0, what=t("{what}: {part}", what=what, part="v_new"),
+                 mistakes=[Mistake(SUTSKEVER, vec(0.08, 1.6)), Mistake(DAMPENING, vec(0.1, 2.0))])
     if outcome.shares_storage:
-        raise Mismatch(f"momentum_step(w, grad, None, …) {NOT_A_COPY}")
+        raise Mismatch(t(NOT_A_COPY, function="momentum_step"))
     expect_contract(outcome, (w, grad), what="momentum_step", names=("w", "grad"))
 
 
@@ -81,14 +86,15 @@ def test_momentum_second_step(sub):
     outcome = sub.run("momentum_step", w, grad, velocity, 0.4, 0.5)
     w_new, v_new = expect_tuple(outcome.result, 2, what="momentum_step")
     what = "momentum_step(w=(0.92, −0.6), g=(0.184, −2.4), v=(0.2, 4), lr=0.4, μ=0.5)"
-    expect_close(v_new, t(0.284, -0.4), what=f"{what}: v_new", mistakes=[
-        Mistake(SUTSKEVER, t(0.1736, 1.04)),
-        Mistake(DAMPENING, t(0.192, 0.8)),
-        Mistake("the old velocity is ignored: v_new = μ·velocity + grad", G1),
-        Mistake(ON_WEIGHTS, t(0.384, 1.6)),
-    ])
-    expect_close(w_new, t(0.8064, -0.44), what=f"{what}: w_new",
-                 mistakes=[Mistake(ON_WEIGHTS, t(0.3064, -0.94))])
+    expect_close(v_new, vec(0.284, -0.4), what=t("{what}: {part}", what=what, part="v_new"),
+                 mistakes=[
+                     Mistake(SUTSKEVER, vec(0.1736, 1.04)),
+                     Mistake(DAMPENING, vec(0.192, 0.8)),
+                     Mistake(N_("the old velocity is ignored: v_new = μ·velocity + grad"), G1),
+                     Mistake(ON_WEIGHTS, vec(0.384, 1.6)),
+                 ])
+    expect_close(w_new, vec(0.8064, -0.44), what=t("{what}: {part}", what=what, part="w_new"),
+                 mistakes=[Mistake(ON_WEIGHTS, vec(0.3064, -0.94))])
     expect_contract(outcome, (w, grad, velocity), what="momentum_step",
                     names=("w", "grad", "velocity"))
 
@@ -99,9 +105,10 @@ def test_momentum_step_results_are_detached(sub):
     w = W1.clone().requires_grad_(True)
     outcome = sub.run("momentum_step", w, G1, G0, 0.4, 0.5)
     w_new, v_new = expect_tuple(outcome.result, 2, what="momentum_step")
-    what = "momentum_step(w=(0.92, −0.6) requiring grad, g=(0.184, −2.4), v=(0.2, 4), lr=0.4, μ=0.5)"
-    expect_close(v_new, t(0.284, -0.4), what=f"{what}: v_new")
-    expect_close(w_new, t(0.8064, -0.44), what=f"{what}: w_new")
+    what = N_("momentum_step(w=(0.92, −0.6) requiring grad, g=(0.184, −2.4), v=(0.2, 4), lr=0.4, "
+              "μ=0.5)")
+    expect_close(v_new, vec(0.284, -0.4), what=t("{what}: {part}", what=what, part="v_new"))
+    expect_close(w_new, vec(0.8064, -0.44), what=t("{what}: {part}", what=what, part="w_new"))
     expect_contract(outcome, (w, G1, G0), what="momentum_step", names=("w", "grad", "velocity"))
 
 
@@ -116,10 +123,13 @@ def test_steps_float32_with_tensor_hyperparameters(sub, function):
     got = getattr(sub, function)(W1.float(), G1.float(), G0.float(),
                                  torch.tensor(0.4, dtype=F64), torch.tensor(0.5, dtype=F64))
     w_new, v_new = expect_tuple(got, 2, what=function)
-    what = f"{function}(float32 w=(0.92, −0.6), g=(0.184, −2.4), v=(0.2, 4), lr=tensor(0.4), μ=tensor(0.5))"
+    what = t("{function}(float32 w=(0.92, −0.6), g=(0.184, −2.4), v=(0.2, 4), lr=tensor(0.4), "
+             "μ=tensor(0.5))", function=function)
     w_expected = (0.8064, -0.44) if function == "momentum_step" else (0.7896, 0.44)
-    expect_close(v_new, t(0.284, -0.4, dtype=torch.float32), what=f"{what}: v_new")
-    expect_close(w_new, t(*w_expected, dtype=torch.float32), what=f"{what}: w_new")
+    expect_close(v_new, vec(0.284, -0.4, dtype=torch.float32),
+                 what=t("{what}: {part}", what=what, part="v_new"))
+    expect_close(w_new, vec(*w_expected, dtype=torch.float32),
+                 what=t("{what}: {part}", what=what, part="w_new"))
 
 
 # ---------------------------------------------------------------------- nesterov_step
@@ -132,11 +142,11 @@ def test_nesterov_first_step(sub):
     outcome = sub.run("nesterov_step", w, grad, None, 0.4, 0.5)
     w_new, v_new = expect_tuple(outcome.result, 2, what="nesterov_step")
     what = "nesterov_step(w=(1, 1), g=(0.2, 4), None, lr=0.4, μ=0.5)"
-    expect_close(v_new, G0, what=f"{what}: v_new")
-    expect_close(w_new, t(0.88, -1.4), what=f"{what}: w_new",
+    expect_close(v_new, G0, what=t("{what}: {part}", what=what, part="v_new"))
+    expect_close(w_new, vec(0.88, -1.4), what=t("{what}: {part}", what=what, part="w_new"),
                  mistakes=[Mistake(LOOK_AHEAD_MISSING, W1)])
     if outcome.shares_storage:
-        raise Mismatch(f"nesterov_step(w, grad, None, …) {NOT_A_COPY}")
+        raise Mismatch(t(NOT_A_COPY, function="nesterov_step"))
     expect_contract(outcome, (w, grad), what="nesterov_step", names=("w", "grad"))
 
 
@@ -147,21 +157,19 @@ def test_nesterov_second_step(sub):
     outcome = sub.run("nesterov_step", w, grad, velocity, 0.4, 0.5)
     w_new, v_new = expect_tuple(outcome.result, 2, what="nesterov_step")
     what = "nesterov_step(w=(0.92, −0.6), g=(0.184, −2.4), v=(0.2, 4), lr=0.4, μ=0.5)"
-    expect_close(v_new, t(0.284, -0.4), what=f"{what}: v_new",
-                 mistakes=[Mistake(DAMPENING, t(0.192, 0.8))])
+    expect_close(v_new, vec(0.284, -0.4), what=t("{what}: {part}", what=what, part="v_new"),
+                 mistakes=[Mistake(DAMPENING, vec(0.192, 0.8))])
     # w − lr·(g + μ·v_old) = w − lr·v_new: the plain momentum step, (0.8064, −0.44)
-    expect_close(w_new, t(0.7896, 0.44), what=f"{what}: w_new", mistakes=[
-        Mistake(f"{LOOK_AHEAD_MISSING}, with the new velocity (a look-ahead with the old "
-                "velocity gives the same wrong point)", t(0.8064, -0.44)),
-    ])
+    expect_close(w_new, vec(0.7896, 0.44), what=t("{what}: {part}", what=what, part="w_new"),
+                 mistakes=[Mistake(LOOK_AHEAD_OLD_VELOCITY, vec(0.8064, -0.44))])
     expect_contract(outcome, (w, grad, velocity), what="nesterov_step",
                     names=("w", "grad", "velocity"))
 
 
 # ---------------------------------------------------------------------- minimize
 
-MOMENTUM_PATH = torch.stack([W0, W1, t(0.8064, -0.44)])
-PLAIN_PATH = torch.stack([W0, W1, t(0.8464, 0.36)])
+MOMENTUM_PATH = torch.stack([W0, W1, vec(0.8064, -0.44)])
+PLAIN_PATH = torch.stack([W0, W1, vec(0.8464, 0.36)])
 
 
 @pytest.mark.points(2)
@@ -171,9 +179,10 @@ def test_minimize_with_momentum(sub):
     got = sub.minimize(VALLEY, W0, 0.4, 2, momentum=0.5)
     expect_close(got, MOMENTUM_PATH, what="minimize(valley, (1, 1), lr=0.4, steps=2, momentum=0.5)",
                  mistakes=[Mistake(VELOCITY_RESET, PLAIN_PATH),
-                           Mistake(DAMPENING, torch.stack([W0, W1, t(0.8432, -0.92)])),
-                           Mistake("row 0 is missing: the trajectory starts with x0 itself, then "
-                                   "one row per step (steps + 1 rows)", MOMENTUM_PATH[1:])])
+                           Mistake(DAMPENING, torch.stack([W0, W1, vec(0.8432, -0.92)])),
+                           Mistake(N_("row 0 is missing: the trajectory starts with x0 itself, "
+                                      "then one row per step (steps + 1 rows)"),
+                                   MOMENTUM_PATH[1:])])
 
 
 @pytest.mark.points(1)
@@ -190,10 +199,11 @@ def test_minimize_plain_gradient_descent(sub):
 def test_minimize_nesterov(sub):
     """nesterov=True, μ = 0.5: (1, 1) → (0.88, −1.4) → (0.7544, 1.56), as torch.optim.SGD."""
     got = sub.minimize(VALLEY, W0, 0.4, 2, momentum=0.5, nesterov=True)
-    expect_close(got, torch.stack([W0, t(0.88, -1.4), t(0.7544, 1.56)]),
+    expect_close(got, torch.stack([W0, vec(0.88, -1.4), vec(0.7544, 1.56)]),
                  what="minimize(valley, (1, 1), lr=0.4, steps=2, momentum=0.5, nesterov=True)",
                  mistakes=[Mistake(NESTEROV_IGNORED, MOMENTUM_PATH),
-                           Mistake(VELOCITY_RESET, torch.stack([W0, t(0.88, -1.4), t(0.7744, 1.96)]))])
+                           Mistake(VELOCITY_RESET,
+                                   torch.stack([W0, vec(0.88, -1.4), vec(0.7744, 1.96)]))])
 
 
 @pytest.mark.points(1)
@@ -267,17 +277,20 @@ def test_escape_hyperparameters_escape(sub):
             (x * torch.cos(torch.pi * x)).backward()
             opt.step()
         ends[mu] = x.detach()
-    yours = f"your lr = {lr!r}, momentum = {momentum!r}"
     try:
         expect_close(ends[momentum], torch.tensor(1.0904, dtype=F64), atol=0.05, rtol=0.0,
-                     what=f"200 steps on {COSINE} from −0.8 with your lr and momentum",
+                     what="200 steps on x·cos(πx) from −0.8 with your lr and momentum",
                      mistakes=[Mistake("it stays in the local minimum near −0.27: more momentum "
                                        "(or a larger lr) carries it over the hill",
                                        torch.tensor(-0.2739, dtype=F64))])
         expect_close(ends[0.0], torch.tensor(-0.2739, dtype=F64), atol=0.05, rtol=0.0,
-                     what=f"200 steps of plain gradient descent on {COSINE} from −0.8 with your lr",
+                     what="200 steps of plain gradient descent on x·cos(πx) from −0.8 with "
+                          "your lr",
                      mistakes=[Mistake("plain gradient descent escapes too: this lr is so large "
                                        "that the steps alone jump out; choose a smaller lr",
                                        torch.tensor(1.0904, dtype=F64))])
     except Mismatch as mismatch:
-        raise Mismatch(mismatch.feedback, f"{yours}\n{mismatch.details}") from None
+        raise Mismatch(mismatch.feedback_text or mismatch.feedback,
+                       t("your lr = {lr}, momentum = {momentum}\n{details}", lr=repr(lr),
+                         momentum=repr(momentum),
+                         details=mismatch.details_text or mismatch.details)) from None

@@ -1,5 +1,5 @@
 """mistake: collects the losses as Python floats and builds the tensor with torch.tensor(list), which gives float32 even for float64 data
-named: dtype
+named: has dtype
 function: train_gd
 
 Catalog entry: the reference solution with this one mistake in train_gd.

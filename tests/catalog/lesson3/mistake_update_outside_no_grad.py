@@ -1,5 +1,5 @@
 """mistake: updates the leaf w in place (w -= lr * w.grad) outside torch.no_grad(), which PyTorch refuses with a RuntimeError
-named: no_grad
+named: recorded by autograd
 function: train_autograd
 
 Catalog entry: the reference solution with this one mistake in train_autograd.

@@ -1,5 +1,5 @@
 """mistake: uses Sutskever's form v = μ·v + lr·g, w = w − v in momentum_step, so the returned velocity is lr times PyTorch's
-named: sutskever
+named: Sutskever's form
 function: momentum_step
 
 Catalog entry: the reference solution with this one mistake in momentum_step.

@@ -1,5 +1,5 @@
 """mistake: minimize stores the trajectory in torch.zeros(steps + 1, *x0.shape), which is float32, so float64 runs lose precision
-named: dtype
+named: has dtype
 function: minimize
 
 Catalog entry: the reference solution with this one mistake in minimize.

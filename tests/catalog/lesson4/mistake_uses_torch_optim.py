@@ -1,5 +1,5 @@
 """mistake: minimize runs torch.optim.SGD, which is disabled while graded, instead of its own update loop
-named: torch.optim
+named: torch.optim is disabled
 function: minimize
 
 Catalog entry: the reference solution with this one mistake in minimize.

@@ -16,73 +16,76 @@ import pytest
 import torch
 
 from grader.checks import (
+    N_,
     Mismatch,
     Mistake,
     RemoteRaised,
+    Text,
     expect_close,
     expect_contract,
     expect_tensor,
     expect_tuple,
     generator,
     oracle,
+    t,
 )
 
 DTYPES = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32, id="float32")]
 EPOCHS = 5
 
-SIGN = ("the sign of the update is wrong: w + lr·grad climbs the loss, use w − "
-        "lr·grad")
-DIVERGED = ("the training diverged: check the update's sign (w − lr·grad) and the "
-            "gradient's size (a mean, not a sum)")
-FACTOR_2 = ("the factor 2 is missing from the gradient: d/dw (x·w − y)² = 2·x·(x·w "
-            "− y)")
-SUM_NOT_MEAN = ("sum instead of mean: the full-batch gradient is mean(2·x·(x·w − "
-                "y)), so the step is N times too large")
-LOSS_BEFORE = ("the losses are recorded before the update instead of after it: "
-               "losses[e] is the full-batch MSE after epoch e's updates")
-EXTRA_EPOCH = ("one epoch too many: the loop runs epochs + 1 times; use "
-               "range(epochs), one entry in losses per epoch")
-MISSING_EPOCH = ("one epoch too few: the loop runs epochs − 1 times; use "
+SIGN = N_("the sign of the update is wrong: w + lr·grad climbs the loss, use w − "
+          "lr·grad")
+DIVERGED = N_("the training diverged: check the update's sign (w − lr·grad) and the "
+              "gradient's size (a mean, not a sum)")
+FACTOR_2 = N_("the factor 2 is missing from the gradient: d/dw (x·w − y)² = 2·x·(x·w "
+              "− y)")
+SUM_NOT_MEAN = N_("sum instead of mean: the full-batch gradient is mean(2·x·(x·w − "
+                  "y)), so the step is N times too large")
+LOSS_BEFORE = N_("the losses are recorded before the update instead of after it: "
+                 "losses[e] is the full-batch MSE after epoch e's updates")
+EXTRA_EPOCH = N_("one epoch too many: the loop runs epochs + 1 times; use "
                  "range(epochs), one entry in losses per epoch")
-SUM_OF_SQUARES = ("each loss is a sum of squares (like torch.norm(r)²), N times "
-                  "too large: record the mean, mean((x·w − y)²)")
-SHUFFLED = ("the samples were shuffled: train_sgd visits them in index order 0, 1, "
-            "…, N−1 (only train_minibatch shuffles)")
-SKIPS_FIRST = ("N − 1 updates per epoch instead of N: sample 0 is skipped (check "
-               "the loop's range: the number of updates per epoch is N)")
-GENERATOR_IGNORED = ("the shuffling does not follow the generator argument: draw "
-                     "torch.randperm(N, generator=generator)")
-PERM_PER_BATCH = ("a new permutation was drawn for every batch: draw "
-                  "torch.randperm(N, generator=generator) once per epoch and slice "
-                  "it")
-PERM_REUSED = ("the same permutation was used for every epoch: draw a new "
-               "torch.randperm(N, generator=generator) at the start of each epoch")
-LAST_BATCH_DROPPED = ("the last partial batch is dropped: when batch_size does not "
-                      "divide N the leftover samples form one more, smaller batch "
-                      "(⌈N/B⌉ updates per epoch)")
-DIVIDED_BY_B = ("the last, smaller batch's gradient is divided by batch_size: use "
-                "the batch mean, i.e. divide by the number of samples actually in "
-                "the batch")
-SUMMED_BATCH = ("each batch's gradient is a sum over its samples: use the batch "
-                "mean, mean(2·x_b·(x_b·w − y_b))")
-NOT_ZEROED = ("w.grad is not zeroed after each update, so backward() keeps adding "
-              "the old gradients into it: call w.grad.zero_() (or set w.grad = "
-              "None) after each step")
-ZEROED_PER_EPOCH = ("w.grad is zeroed once per epoch instead of after every "
-                    "update, so within an epoch backward() adds each new gradient "
-                    "to the old ones: zero it after every step")
-FULL_BATCH_LOSS = ("each update used the full-batch loss mean((x·w − y)²): in "
-                   "per-sample SGD the loss you call backward() on is sample i's "
-                   "own, (x_i·w − y_i)²")
-NOT_A_LEAF = ("w is no longer a leaf: `w = w - lr * w.grad` outside "
-              "torch.no_grad() makes w the result of a recorded operation, so the "
-              "next backward() leaves w.grad None; update the leaf in place under "
-              "torch.no_grad() (w -= lr * w.grad)")
-NO_GRAD = ("the in-place update of the leaf w is recorded by autograd, which "
-           "refuses it: do `w -= lr * w.grad` inside `with torch.no_grad():`")
-W0_MODIFIED = ("w0 was modified: train_autograd trained the caller's w0 itself; "
-               "make a fresh leaf from its value, e.g. torch.tensor(float(w0), "
-               "dtype=x.dtype, requires_grad=True)")
+MISSING_EPOCH = N_("one epoch too few: the loop runs epochs − 1 times; use "
+                   "range(epochs), one entry in losses per epoch")
+SUM_OF_SQUARES = N_("each loss is a sum of squares (like torch.norm(r)²), N times "
+                    "too large: record the mean, mean((x·w − y)²)")
+SHUFFLED = N_("the samples were shuffled: train_sgd visits them in index order 0, 1, "
+              "…, N−1 (only train_minibatch shuffles)")
+SKIPS_FIRST = N_("N − 1 updates per epoch instead of N: sample 0 is skipped (check "
+                 "the loop's range: the number of updates per epoch is N)")
+GENERATOR_IGNORED = N_("the shuffling does not follow the generator argument: draw "
+                       "torch.randperm(N, generator=generator)")
+PERM_PER_BATCH = N_("a new permutation was drawn for every batch: draw "
+                    "torch.randperm(N, generator=generator) once per epoch and slice "
+                    "it")
+PERM_REUSED = N_("the same permutation was used for every epoch: draw a new "
+                 "torch.randperm(N, generator=generator) at the start of each epoch")
+LAST_BATCH_DROPPED = N_("the last partial batch is dropped: when batch_size does not "
+                        "divide N the leftover samples form one more, smaller batch "
+                        "(⌈N/B⌉ updates per epoch)")
+DIVIDED_BY_B = N_("the last, smaller batch's gradient is divided by batch_size: use "
+                  "the batch mean, i.e. divide by the number of samples actually in "
+                  "the batch")
+SUMMED_BATCH = N_("each batch's gradient is a sum over its samples: use the batch "
+                  "mean, mean(2·x_b·(x_b·w − y_b))")
+NOT_ZEROED = N_("w.grad is not zeroed after each update, so backward() keeps adding "
+                "the old gradients into it: call w.grad.zero_() (or set w.grad = "
+                "None) after each step")
+ZEROED_PER_EPOCH = N_("w.grad is zeroed once per epoch instead of after every "
+                      "update, so within an epoch backward() adds each new gradient "
+                      "to the old ones: zero it after every step")
+FULL_BATCH_LOSS = N_("each update used the full-batch loss mean((x·w − y)²): in "
+                     "per-sample SGD the loss you call backward() on is sample i's "
+                     "own, (x_i·w − y_i)²")
+NOT_A_LEAF = N_("w is no longer a leaf: `w = w - lr * w.grad` outside "
+                "torch.no_grad() makes w the result of a recorded operation, so the "
+                "next backward() leaves w.grad None; update the leaf in place under "
+                "torch.no_grad() (w -= lr * w.grad)")
+NO_GRAD = N_("the in-place update of the leaf w is recorded by autograd, which "
+             "refuses it: do `w -= lr * w.grad` inside `with torch.no_grad():`")
+W0_MODIFIED = N_("w0 was modified: train_autograd trained the caller's w0 itself; "
+                 "make a fresh leaf from its value, e.g. torch.tensor(float(w0), "
+                 "dtype=x.dtype, requires_grad=True)")
 
 
 # ---------------------------------------------------------------------- oracle (checker only)
@@ -214,16 +217,19 @@ def call(function: Callable, *args, **kwargs):
         hint = autograd_hint(raised)
         if not hint:
             raise
-        raise Mismatch(f"{raised.feedback}: {hint}", raised.details) from None
+        raise Mismatch(t("{error}: {hint}", error=raised.feedback_text or raised.feedback,
+                         hint=hint), raised.details_text or raised.details) from None
 
 
-def expect_training(got, expected: tuple, dtype: torch.dtype, *, what: str,
+def expect_training(got, expected: tuple, dtype: torch.dtype, *, what: str | Text,
                     w_mistakes=(), loss_mistakes=()) -> None:
     """A trainer's (w, losses): w 0-dim and losses of length epochs, both in x's dtype."""
     w, losses = expect_tuple(got, 2, what=what)
-    expect_close(w, expected[0].to(dtype), what=f"{what}: w", nonfinite=DIVERGED,
+    expect_close(w, expected[0].to(dtype), what=t("{what}: {part}", what=what, part="w"),
+                 nonfinite=DIVERGED,
                  mistakes=[Mistake(m.message, m.value[0]) for m in w_mistakes])
-    expect_close(losses, expected[1].to(dtype), what=f"{what}: losses", nonfinite=DIVERGED,
+    expect_close(losses, expected[1].to(dtype),
+                 what=t("{what}: {part}", what=what, part="losses"), nonfinite=DIVERGED,
                  mistakes=[Mistake(m.message, m.value[1]) for m in (*loss_mistakes, *w_mistakes)])
 
 
@@ -263,11 +269,13 @@ def test_gd_step_returns_a_new_tensor(sub, rng, dtype):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("case", ["float32 w and grad, float64 lr", "Python w, float64 grad",
-                                  "Python numbers"])
+@pytest.mark.parametrize("case", [N_("float32 w and grad, float64 lr"),
+                                  N_("Python w, float64 grad"), N_("Python numbers")])
 def test_gd_step_dtype(sub, rng, case):
-    """The result takes w's dtype (a 0-dim float64 lr does not promote a float32 w); a Python
-    w takes grad's dtype, and Python numbers give torch's default dtype."""
+    """The result has w's dtype, grad's for a Python w, torch's default for Python numbers.
+
+    A 0-dim float64 lr does not promote a float32 w.
+    """
     w, grad = (float(torch.randn((), generator=rng, dtype=torch.float32)) for _ in range(2))
     lr = f32(0.05 + float(torch.rand((), generator=rng)))
     if case == "float32 w and grad, float64 lr":
@@ -278,7 +286,7 @@ def test_gd_step_dtype(sub, rng, case):
     else:
         args, dtype = (w, grad, lr), torch.get_default_dtype()
     expected = torch.tensor(w - lr * grad, dtype=dtype)
-    expect_close(sub.gd_step(*args), expected, what=f"gd_step with {case}",
+    expect_close(sub.gd_step(*args), expected, what=t("gd_step with {case}", case=case),
                  mistakes=[Mistake(SIGN, torch.tensor(w + lr * grad, dtype=torch.float64))])
 
 
@@ -321,7 +329,8 @@ def test_train_gd(sub, rng, dtype, n, lr):
     x, y, w0 = draw(rng, n, dtype)
     expected, w_mistakes, loss_mistakes = gd_expectations(x, y, w0, f32(lr), EPOCHS)
     expect_training(sub.train_gd(x, y, w0, f32(lr), EPOCHS), expected, dtype,
-                    what=f"train_gd(x, y, w0, lr={lr}, epochs={EPOCHS}) with N = {n}",
+                    what=t("train_gd(x, y, w0, lr={lr}, epochs={epochs}) with N = {n}", lr=lr,
+                           epochs=EPOCHS, n=n),
                     w_mistakes=w_mistakes, loss_mistakes=loss_mistakes)
 
 
@@ -379,7 +388,8 @@ def test_train_sgd(sub, rng, dtype, n):
     lr = f32(0.0625)
     expected, w_mistakes, loss_mistakes = sgd_expectations(x, y, w0, lr, EPOCHS, sub.seed)
     expect_training(sub.train_sgd(x, y, w0, lr, EPOCHS), expected, dtype,
-                    what=f"train_sgd(x, y, w0, lr, epochs={EPOCHS}) with N = {n}",
+                    what=t("train_sgd(x, y, w0, lr, epochs={epochs}) with N = {n}",
+                           epochs=EPOCHS, n=n),
                     w_mistakes=w_mistakes, loss_mistakes=loss_mistakes)
 
 
@@ -406,7 +416,8 @@ def test_train_autograd(sub, rng, dtype, n):
     expected, w_mistakes, loss_mistakes = sgd_expectations(x, y, w0, lr, EPOCHS, sub.seed,
                                                            autograd=True)
     expect_training(call(sub.train_autograd, x, y, w0, lr, EPOCHS), expected, dtype,
-                    what=f"train_autograd(x, y, w0, lr, epochs={EPOCHS}) with N = {n}",
+                    what=t("train_autograd(x, y, w0, lr, epochs={epochs}) with N = {n}",
+                           epochs=EPOCHS, n=n),
                     w_mistakes=w_mistakes, loss_mistakes=loss_mistakes)
 
 
@@ -479,7 +490,8 @@ def test_train_minibatch(sub, rng, dtype, n, batch_size):
         x, y, w0, lr, EPOCHS, batch_size, seed, sub.seed)
     got = sub.train_minibatch(x, y, w0, lr, EPOCHS, batch_size, generator(seed))
     expect_training(got, expected, dtype,
-                    what=f"train_minibatch with N = {n}, batch_size = {batch_size}",
+                    what=t("train_minibatch with N = {n}, batch_size = {batch_size}", n=n,
+                           batch_size=batch_size),
                     w_mistakes=w_mistakes, loss_mistakes=loss_mistakes)
 
 
@@ -518,7 +530,9 @@ def test_zero_epochs(sub, rng, function, dtype, w0_kind):
     sent = torch.tensor(w0, dtype=dtype) if w0_kind == "tensor w0" else w0
     outcome = call(sub.run, function, *trainer_args(function, x, y, sent, 0.1, 0))
     w, losses = expect_tuple(outcome.result, 2, what=function)
-    expect_close(w, torch.tensor(w0, dtype=dtype), what=f"{function}(..., epochs=0): w")
-    expect_tensor(losses, what=f"{function}(..., epochs=0): losses", shape=(0,), dtype=dtype)
-    expect_contract(outcome, (x, y, sent), what=f"{function} with epochs=0",
+    zero = t("{function}(..., epochs=0)", function=function)
+    expect_close(w, torch.tensor(w0, dtype=dtype), what=t("{what}: {part}", what=zero, part="w"))
+    expect_tensor(losses, what=t("{what}: {part}", what=zero, part="losses"), shape=(0,),
+                  dtype=dtype)
+    expect_contract(outcome, (x, y, sent), what=t("{function} with epochs=0", function=function),
                     names=("x", "y", "w0"))

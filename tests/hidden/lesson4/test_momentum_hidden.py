@@ -13,8 +13,10 @@ import pytest
 import torch
 
 from grader.checks import (
+    N_,
     Mismatch,
     Mistake,
+    Text,
     expect_close,
     expect_contract,
     expect_raises,
@@ -23,6 +25,7 @@ from grader.checks import (
     expect_untouched,
     oracle,
     source_fn,
+    t,
 )
 
 F64 = torch.float64
@@ -30,42 +33,42 @@ DTYPES = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32,
 SHAPES = [pytest.param((), id="0-dim"), pytest.param((5,), id="vector"),
           pytest.param((3, 4), id="matrix")]
 
-SUTSKEVER = ("Sutskever's form (v = μ·v + lr·g, w = w − v): in PyTorch's "
-             "convention the velocity holds no lr, v_new = μ·velocity + grad and "
-             "w_new = w − lr·v_new")
-DAMPENING = ("dampening: the gradient is weighted by (1 − μ); PyTorch's default "
-             "has no dampening, v_new = μ·velocity + grad")
-ON_WEIGHTS = ("μ multiplies the weights: momentum scales the old velocity, not the "
-              "weights (v_new = μ·velocity + grad, w_new = w − lr·v_new)")
-VELOCITY_IGNORED = ("the old velocity is ignored: v_new = μ·velocity + grad when "
-                    "velocity is given")
-UPHILL = "the step goes uphill: subtract, w_new = w − lr·(step direction)"
-LOOK_AHEAD_MISSING = ("that is the plain momentum step w − lr·v_new: Nesterov's "
-                      "look-ahead steps along grad + μ·v_new")
-OLD_VELOCITY = ("that is the plain momentum step w − lr·v_new, which is also what "
-                "a look-ahead with the old velocity gives: Nesterov steps along "
-                "grad + μ·v_new, with the new velocity")
-VELOCITY_RESET = ("velocity reset every step: momentum never builds up and this is "
-                  "plain gradient descent; start with velocity None once, before "
-                  "the loop, and carry v_new into the next step")
-NESTEROV_OLD = ("the look-ahead uses the old velocity: Nesterov steps along grad + "
-                "μ·v_new, with the new velocity")
-NOT_A_COPY = ("returned a tensor that shares memory with an argument: on the first "
-              "step v_new must be a new copy of grad (grad.clone()), so changing "
-              "grad later cannot change the velocity")
-ACCUMULATE = ("the gradients accumulate across steps: .grad is never zeroed, so "
-              "step k uses the sum of all gradients so far; zero it before every "
-              "backward() (or use torch.autograd.grad on a fresh leaf)")
-NESTEROV_IGNORED = ("nesterov=True is ignored or has no look-ahead: with Nesterov "
-                    "each step moves along grad + μ·v_new (use nesterov_step)")
-DIVERGES = ("the iterates blow up: this lr (or momentum) is so large that the "
-            "optimizer diverges")
+SUTSKEVER = N_("Sutskever's form (v = μ·v + lr·g, w = w − v): in PyTorch's "
+               "convention the velocity holds no lr, v_new = μ·velocity + grad and "
+               "w_new = w − lr·v_new")
+DAMPENING = N_("dampening: the gradient is weighted by (1 − μ); PyTorch's default "
+               "has no dampening, v_new = μ·velocity + grad")
+ON_WEIGHTS = N_("μ multiplies the weights: momentum scales the old velocity, not the "
+                "weights (v_new = μ·velocity + grad, w_new = w − lr·v_new)")
+VELOCITY_IGNORED = N_("the old velocity is ignored: v_new = μ·velocity + grad when "
+                      "velocity is given")
+UPHILL = N_("the step goes uphill: subtract, w_new = w − lr·(step direction)")
+LOOK_AHEAD_MISSING = N_("that is the plain momentum step w − lr·v_new: Nesterov's "
+                        "look-ahead steps along grad + μ·v_new")
+OLD_VELOCITY = N_("that is the plain momentum step w − lr·v_new, which is also what "
+                  "a look-ahead with the old velocity gives: Nesterov steps along "
+                  "grad + μ·v_new, with the new velocity")
+VELOCITY_RESET = N_("velocity reset every step: momentum never builds up and this is "
+                    "plain gradient descent; start with velocity None once, before "
+                    "the loop, and carry v_new into the next step")
+NESTEROV_OLD = N_("the look-ahead uses the old velocity: Nesterov steps along grad + "
+                  "μ·v_new, with the new velocity")
+NOT_A_COPY = N_("{function}(w, grad, None, …) returned a tensor that shares memory "
+                "with an argument: on the first step v_new must be a new copy of grad "
+                "(grad.clone()), so changing grad later cannot change the velocity")
+ACCUMULATE = N_("the gradients accumulate across steps: .grad is never zeroed, so "
+                "step k uses the sum of all gradients so far; zero it before every "
+                "backward() (or use torch.autograd.grad on a fresh leaf)")
+NESTEROV_IGNORED = N_("nesterov=True is ignored or has no look-ahead: with Nesterov "
+                      "each step moves along grad + μ·v_new (use nesterov_step)")
+DIVERGES = N_("the iterates blow up: this lr (or momentum) is so large that the "
+              "optimizer diverges")
 
 GLOBAL_MIN = 1.0904161  # of x·cos(πx) on [−1, 2]
 LOCAL_MIN = -0.2738527
 
 
-def fail(feedback: str) -> None:
+def fail(feedback: str | Text) -> None:
     raise Mismatch(feedback)
 
 
@@ -177,8 +180,8 @@ def expect_trajectory(got, expected, *, what, mistakes=(), rtol=None, atol=None)
     got = expect_tensor(got, what=what, dtype=expected.dtype)
     if (got.dim() == expected.dim() and tuple(got.shape[1:]) == tuple(expected.shape[1:])
             and got.shape[0] == expected.shape[0] - 1):
-        fail(f"{what} has one row too few (steps instead of steps + 1): row 0 must be x0 "
-             f"itself, then one row per step")
+        fail(t("{what} has one row too few (steps instead of steps + 1): row 0 must be x0 "
+               "itself, then one row per step", what=what))
     expect_close(got, expected, what=what, mistakes=mistakes, rtol=rtol, atol=atol)
 
 
@@ -214,20 +217,22 @@ def check_step(got, w, g, v, lr, mu, *, rule, dtype, what):
         v_wrong = [Mistake(DAMPENING, new_velocity(g, v, mu, dampening=True))]
         if v is not None:
             v_wrong.append(Mistake(VELOCITY_IGNORED, g))
-    expect_close(got_v, v_new.to(dtype), what=f"{what}: v_new", mistakes=v_wrong)
-    expect_close(got_w, w_new.to(dtype), what=f"{what}: w_new", mistakes=w_wrong)
+    expect_close(got_v, v_new.to(dtype), what=t("{what}: {part}", what=what, part="v_new"),
+                 mistakes=v_wrong)
+    expect_close(got_w, w_new.to(dtype), what=t("{what}: {part}", what=what, part="w_new"),
+                 mistakes=w_wrong)
 
 
 def expect_first_step_contract(outcome, w, grad, function):
     """w and grad untouched and, with velocity None, v_new a copy of grad (no shared memory)."""
     expect_untouched((w, grad), outcome.args_after, what=function, names=("w", "grad"))
     if outcome.shares_storage:
-        fail(f"{function}(w, grad, None, …) {NOT_A_COPY}")
+        fail(t(NOT_A_COPY, function=function))
 
 
 def step_inputs(rng, shape, dtype):
     """w, grad, velocity rounded to ``dtype`` (and back to float64 for the oracle), lr, μ."""
-    w, g, v = (t.to(dtype).to(F64) for t in draw(rng, shape, shape, shape))
+    w, g, v = (x.to(dtype).to(F64) for x in draw(rng, shape, shape, shape))
     return w, g, v, hyper(rng, 0.01, 0.5), hyper(rng, 0.5, 0.95)
 
 
@@ -293,11 +298,13 @@ def test_step_results_are_detached(sub, rng, function, attached):
     args = {"w": w, "grad": g, "velocity": v}
     args[attached] = args[attached].clone().requires_grad_(True)
     outcome = sub.run(function, args["w"], args["grad"], args["velocity"], lr, mu)
-    expect_contract(outcome, tuple(args.values()), what=f"{function} with {attached} requiring grad",
+    expect_contract(outcome, tuple(args.values()),
+                    what=t("{function} with {attached} requiring grad", function=function,
+                           attached=attached),
                     names=tuple(args))
     rule = "momentum" if function == "momentum_step" else "nesterov"
     check_step(outcome.result, w, g, v, lr, mu, rule=rule, dtype=F64,
-               what=f"{function}(w, grad, velocity, lr, momentum)")
+               what=t("{function}(w, grad, velocity, lr, momentum)", function=function))
 
 
 # ---------------------------------------------------------------------- nesterov_step
@@ -367,9 +374,14 @@ def start(rng, run_id, dtype=F64):
     return source, x0, lr, mu, nesterov, steps
 
 
+FUNCTION_NAMES = {"valley": N_("the valley function"), "cosine": N_("the cosine function"),
+                  "bumpy": N_("the bumpy function"), "rosenbrock": N_("the rosenbrock function")}
+
+
 def minimize_what(run_id, mu, nesterov):
     extra = f", momentum={mu:g}" + (", nesterov=True" if nesterov else "")
-    return f"minimize(f, x0, lr, steps{extra}) on the {run_id.split('-')[0]} function"
+    return t("minimize(f, x0, lr, steps{extra}) on {function}", extra=extra,
+             function=FUNCTION_NAMES[run_id.split("-")[0]])
 
 
 @pytest.mark.points(6)
@@ -392,7 +404,8 @@ def test_minimize_float32(sub, rng, run_id):
     source, x0, lr, mu, nesterov, steps = start(rng, run_id, torch.float32)
     expected = sgd_trajectory(source, x0, lr, steps, mu, nesterov)
     got = sub.minimize(source_fn(source), x0, lr, steps, momentum=mu, nesterov=nesterov)
-    expect_trajectory(got, expected, what=minimize_what(run_id, mu, nesterov) + " in float32",
+    expect_trajectory(got, expected,
+                      what=t("{what} in float32", what=minimize_what(run_id, mu, nesterov)),
                       mistakes=lambda: minimize_mistakes(source, x0, lr, steps, mu, nesterov))
 
 
@@ -465,20 +478,21 @@ def chosen_hyperparameters(sub) -> tuple[float, float]:
     """The submission's (lr, momentum), checked to be usable numbers."""
     chosen = sub.escape_hyperparameters()
     if not isinstance(chosen, dict) or not {"lr", "momentum"} <= set(chosen):
-        fail("escape_hyperparameters should return a dict {\"lr\": ..., \"momentum\": ...}")
+        fail(N_("escape_hyperparameters should return a dict {\"lr\": ..., \"momentum\": ...}"))
     values = []
     for key in ("lr", "momentum"):
         value = chosen[key]
         if isinstance(value, torch.Tensor) and value.numel() == 1 and value.is_floating_point():
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            fail(f"escape_hyperparameters()[{key!r}] should be a finite Python float")
+            fail(t("escape_hyperparameters()[{key}] should be a finite Python float",
+                   key=repr(key)))
         values.append(float(value))
     lr, momentum = values
     if lr <= 0:
-        fail("escape_hyperparameters: lr must be positive")
+        fail(N_("escape_hyperparameters: lr must be positive"))
     if not 0 <= momentum < 1:
-        fail("escape_hyperparameters: momentum must lie in [0, 1)")
+        fail(N_("escape_hyperparameters: momentum must lie in [0, 1)"))
     return lr, momentum
 
 
