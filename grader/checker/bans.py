@@ -171,7 +171,7 @@ def unknown_bans(names: Iterable[str]) -> list[str]:
 class Found:
     """Something refused: what it is, where, and why."""
 
-    construct: str
+    construct: str | Text
     function: str  # the function it is in, or "" at module level
     line: int
     why: str | Text
@@ -189,9 +189,9 @@ class SourceReader:
             self.tree = None  # the runner reports the syntax error itself
         self._index: _ModuleIndex | None = None
         self._escapes: list[Found] | None = None
-        self._embedded: str | None = None
+        self._embedded: Text | None | bool = None
 
-    def embedded_data(self) -> str | None:
+    def embedded_data(self) -> Text | None:
         """Data written into the code (thousands of numbers, or a long string or bytes
         literal): a solution computes its answers, it does not carry them."""
         if self.tree is None:
@@ -207,13 +207,15 @@ class SourceReader:
                     elif isinstance(node.value, (str, bytes)) and len(node.value) > MAX_LITERAL:
                         longest = longest or node
             if longest is not None:
-                self._embedded = (f"{self.module_file} line {longest.lineno} holds a literal of "
-                                  f"{len(longest.value)} characters")
+                self._embedded = t("{module} line {line} holds a literal of {count} characters",
+                                   module=self.module_file, line=longest.lineno,
+                                   count=len(longest.value))
             elif numbers > MAX_NUMBERS:
-                self._embedded = (f"{self.module_file} holds {numbers} numbers written into the "
-                                  f"code (from line {first})")
+                self._embedded = t("{module} holds {count} numbers written into the code "
+                                   "(from line {line})", module=self.module_file, count=numbers,
+                                   line=first)
             else:
-                self._embedded = ""
+                self._embedded = False
         return self._embedded or None
 
     def refusal(self, function: str, bans: Iterable[str]) -> Text | None:
@@ -396,7 +398,7 @@ def _escapes(index: _ModuleIndex) -> Iterator[Found]:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for _, dotted in _import_names(node):
                 if _under(dotted, ESCAPE_MODULES) or _private(dotted):
-                    yield Found(f"the module {dotted}", owner, line, _ESCAPE_WHY)
+                    yield Found(t("the module {name}", name=dotted), owner, line, _ESCAPE_WHY)
         elif isinstance(node, ast.Name) and node.id in ESCAPE_NAMES:
             yield Found(f"{node.id}()" if node.id != "__builtins__" else node.id, owner, line,
                         _ESCAPE_WHY)

@@ -23,6 +23,7 @@ from grader.course.classfolder import STUDENT_ID_RULE, is_student_id
 from grader.course.config import Course, CourseError, Lesson
 from grader.course.errors import UserError
 from grader.course.i18n import LANGUAGES, _, choose_language, current_language, use
+from grader.reports.text import display_width, pad
 from grader.student.workspace import Workspace
 
 DIR_OPTION = click.option("--dir", "workspace_dir", type=click.Path(path_type=Path), default=None,
@@ -181,7 +182,7 @@ def check(lesson_id: str | None, watch: bool, poll: bool, show_all: bool, verbos
     """Run the public checks on your file; exit 0 only when they all pass."""
     from grader.sandbox.host import RunnerHost
 
-    workspace, lesson, _ = _fetched(course_path, lesson_id, workspace_dir)
+    workspace, lesson, _course = _fetched(course_path, lesson_id, workspace_dir)
     if plot_path is not None and plot_path.suffix.lower() != ".png":
         raise click.UsageError(_("--plot needs a file name ending in .png"))
     host = RunnerHost(lesson.preload)  # the runner imports torch while the checker does
@@ -307,10 +308,11 @@ def status(workspace_dir: Path | None, course_path: Path | None) -> None:
     course = _course(course_path)
     workspace = Workspace(Path(workspace_dir or Path.cwd()), course)
     width = max(len(lesson.id) for lesson in course.lessons)
-    for lesson in course.lessons:
-        state = workspace.status(lesson)
+    states = [_(workspace.status(lesson)) for lesson in course.lessons]
+    state_width = max(display_width(state) for state in states)
+    for lesson, state in zip(course.lessons, states, strict=True):
         due = _("  due {when} UTC").format(when=f"{lesson.due:%Y-%m-%d %H:%M}") if lesson.due else ""
-        click.echo(f"{lesson.id.ljust(width)}  {_(state):<24} {_(lesson.title)}{due}")
+        click.echo(f"{lesson.id.ljust(width)}  {pad(state, state_width)}  {_(lesson.title)}{due}")
     click.echo(_("Progress: {progress}").format(progress=workspace.progress().text()))
 
 

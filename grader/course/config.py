@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.course.errors import UserError
+from grader.course.i18n import _
 from grader.course.master import MasterError, is_master, split_master
 
 COURSE_FILE = "course.toml"
@@ -103,7 +104,8 @@ class Course:
             if lesson.id == lesson_id:
                 return lesson
         known = ", ".join(lesson.id for lesson in self.lessons)
-        raise CourseError(f"unknown lesson {lesson_id!r}; this course has: {known}")
+        raise CourseError(_("unknown lesson {lesson}; this course has: {known}").format(
+            lesson=repr(lesson_id), known=known))
 
     # ------------------------------------------------------------------ layout
 
@@ -185,10 +187,8 @@ def find_course_root(start: Path | None = None) -> Path:
             return folder
     if (BUNDLED_COURSE / COURSE_FILE).is_file():
         return BUNDLED_COURSE
-    raise CourseError(
-        f"no {COURSE_FILE} in {here} or any folder above it; "
-        f"run this inside the course folder or pass --course PATH"
-    )
+    raise CourseError(_("no {file} in {folder} or any folder above it; run this inside the "
+                        "course folder or pass --course PATH").format(file=COURSE_FILE, folder=here))
 
 
 def load_course(path: Path | None = None) -> Course:
@@ -199,7 +199,8 @@ def load_course(path: Path | None = None) -> Course:
         path = Path(path)
         root = path.parent if path.name == COURSE_FILE else path
         if not (root / COURSE_FILE).is_file():
-            raise CourseError(f"{root / COURSE_FILE} does not exist; pass the course folder")
+            raise CourseError(_("{path} does not exist; pass the course folder").format(
+                path=root / COURSE_FILE))
     course = parse_course(root / COURSE_FILE)
     check_layout(course)
     return course

@@ -138,8 +138,9 @@ class FoldedCheck:
         """``description: in 6 of 8 cases: the factor 2 … is missing`` (current language)."""
         where = _("in {failed} of {total} cases: ").format(failed=self.failed, total=self.total) \
             if self.total > 1 else ""
-        messages = "; ".join(self.feedback) if self.feedback else _("failed")
-        return f"{self.description.rstrip('.').rstrip('。')}: {where}{messages}"
+        messages = _("; ").join(self.feedback) if self.feedback else _("failed")
+        return _("{description}: {where}{messages}").format(
+            description=self.description.rstrip(".").rstrip("。"), where=where, messages=messages)
 
 
 def fold_failures(tests: Sequence[TestResult], *, student: bool = True, language: str = "en",

@@ -58,7 +58,8 @@ def student_feedback(course: Course, row: StudentRow, hints: dict, language: str
         lesson_hints = hints.get(lesson.id, {})
         tips = [(f, lesson_hints[f][0]) for f in wanted if lesson_hints.get(f)]
         if tips:
-            lines += ["", _("Hints:")] + [f"- `{function}`: {tip}" for function, tip in tips]
+            lines += ["", _("Hints:")] + [_("- `{function}`: {tip}").format(function=function, tip=tip)
+                                        for function, tip in tips]
         lines.append("")
     use("en")
     return "\n".join(lines)

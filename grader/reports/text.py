@@ -112,3 +112,15 @@ def _pass(text: str) -> str:
 
 def _fail(text: str) -> str:
     return click.style(text, fg="red")
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: a Chinese character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (``ljust`` counts characters)."""
+    return text + " " * max(0, width - display_width(text))

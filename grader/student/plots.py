@@ -24,13 +24,19 @@ def use_cjk_font() -> bool:
     """Draw with a font that has Chinese glyphs (Debian's fonts-noto-cjk); False if none."""
     from matplotlib import font_manager, rcParams
 
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    found = [name for name in CJK_FONTS if name in installed]
+    found = _cjk_fonts(font_manager.fontManager)
+    if not found:  # a font cache older than the fonts: look at the disk once more
+        found = _cjk_fonts(font_manager._load_fontmanager(try_read_cache=False))
     if not found:
         return False
     rcParams["font.sans-serif"] = [*found, *rcParams["font.sans-serif"]]
     rcParams["axes.unicode_minus"] = False
     return True
+
+
+def _cjk_fonts(manager) -> list[str]:
+    installed = {font.name for font in manager.ttflist}
+    return [name for name in CJK_FONTS if name in installed]
 
 
 class PlotError(UserError):
@@ -42,14 +48,23 @@ def draw(course: Course, lesson: Lesson, source: bytes, host, path: Path) -> Non
     drawer = DRAWERS.get(lesson.id)
     if drawer is None:
         with_plots = ", ".join(sorted(DRAWERS))
-        raise PlotError(f"{lesson.id} has no picture; lessons with one: {with_plots}")
+        raise PlotError(_("{lesson} has no picture; lessons with one: {lessons}").format(
+            lesson=lesson.id, lessons=with_plots))
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    if current_language() == "zh" and not use_cjk_font():
+    language = current_language()
+    if language == "zh" and not use_cjk_font():
         use("en", course)  # no font with Chinese glyphs here: English labels, not boxes
+    try:
+        _draw(drawer, course, lesson, source, host, path)
+    finally:
+        use(language, course)
+
+
+def _draw(drawer, course: Course, lesson: Lesson, source: bytes, host, path: Path) -> None:
+    import matplotlib.pyplot as plt
 
     from grader.checker.proxy import SubmissionProxy
     from grader.engine.grading import job_limits
@@ -65,7 +80,8 @@ def draw(course: Course, lesson: Lesson, source: bytes, host, path: Path) -> Non
     except StudentFacing as exc:
         raise PlotError(exc.feedback) from None
     except (TypeError, ValueError, IndexError, KeyError) as exc:
-        raise PlotError(f"your functions returned something that cannot be drawn ({exc})") from None
+        raise PlotError(_("your functions returned something that cannot be drawn ({why})")
+                        .format(why=exc)) from None
     finally:
         proxy.close()
     figure.suptitle(f"{lesson.id} · {_(lesson.title)}")

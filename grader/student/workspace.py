@@ -81,8 +81,8 @@ class Workspace:
         except FileNotFoundError:
             return {}
         except (OSError, ValueError):
-            raise CourseError(f"{self.state_path} is damaged; delete it to start the progress "
-                              f"record afresh (your code is not in it)") from None
+            raise CourseError(_("{path} is damaged; delete it to start the progress record "
+                                "afresh (your code is not in it)").format(path=self.state_path)) from None
         return data if isinstance(data, dict) else {}
 
     def update_state(self, lesson_id: str | None = None, **values: Any) -> dict[str, Any]:
