@@ -12,7 +12,16 @@ import math
 import pytest
 import torch
 
-from grader.checks import Mistake, expect_close, expect_contract, expect_exact, expect_raises
+from grader.checks import (
+    N_,
+    Mistake,
+    Text,
+    expect_close,
+    expect_contract,
+    expect_exact,
+    expect_raises,
+    t,
+)
 
 F64 = torch.float64
 DTYPES = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32, id="float32")]
@@ -23,61 +32,67 @@ CROSS_ENTROPY_DISABLED = ("torch.nn.functional.cross_entropy", "torch.nn.functio
 GRAD_DISABLED = ("autograd",)
 
 
-def t(*values, dtype=F64) -> torch.Tensor:
+def tensor(*values, dtype=F64) -> torch.Tensor:
     return torch.tensor(values, dtype=dtype)
 
 
-X = t(0.0, 1.0, -2.0)
-X_BIG = t(-1e4, -1.0, 0.0, 2.0, 1e4)  # e^(1e4) is inf even in float64
-LOGITS = t([2.0, 1.0, 0.1], [1000.0, 1001.0, 999.0])
+X = tensor(0.0, 1.0, -2.0)
+X_BIG = tensor(-1e4, -1.0, 0.0, 2.0, 1e4)  # e^(1e4) is inf even in float64
+LOGITS = tensor([2.0, 1.0, 0.1], [1000.0, 1001.0, 999.0])
 TARGET = torch.tensor([0, 2])
-PROBS = t([0.6590011388859679, 0.24243297070471392, 0.09856589040931817],
-          [0.24472847105479764, 0.6652409557748219, 0.09003057317038046])
-ONE_HOT = t([1.0, 0.0, 0.0], [0.0, 0.0, 1.0])
+PROBS = tensor([0.6590011388859679, 0.24243297070471392, 0.09856589040931817],
+               [0.24472847105479764, 0.6652409557748219, 0.09003057317038046])
+ONE_HOT = tensor([1.0, 0.0, 0.0], [0.0, 0.0, 1.0])
 CE = 1.412317990361107  # (0.4170 + 2.4076) / 2, the notes' worked example
 
 # Logits that are logs of whole numbers have simple probabilities: log([1, 2, 5]) → [1, 2, 5] / 8.
-SQUARE_LOGITS = torch.log(t([1.0, 2.0, 5.0], [3.0, 3.0, 2.0], [1.0, 6.0, 1.0]))
+SQUARE_LOGITS = torch.log(tensor([1.0, 2.0, 5.0], [3.0, 3.0, 2.0], [1.0, 6.0, 1.0]))
 SQUARE_TARGET = torch.tensor([2, 0, 1])
-SQUARE_PROBS = t([1.0, 2.0, 5.0], [3.0, 3.0, 2.0], [1.0, 6.0, 1.0]) / 8
-SQUARE_ONE_HOT = t([0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0])
-SQUARE_TRANSPOSED = t([0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0])  # 1s at [target[i], i]
+SQUARE_PROBS = tensor([1.0, 2.0, 5.0], [3.0, 3.0, 2.0], [1.0, 6.0, 1.0]) / 8
+SQUARE_ONE_HOT = tensor([0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0])
+SQUARE_TRANSPOSED = tensor([0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0])  # 1s at [target[i], i]
 
-SIGMOID_OVERFLOW = ("overflow: e^x (or e^(−x)) is inf for large |x| and inf / inf = nan; only "
-                    "ever exponentiate −|x| (see the notes)")
-SIGMOID_GRAD_OVERFLOW = ("overflow: e^x (or e^(−x)) is inf for large |x| and inf / inf = nan; "
-                         "compute s = σ(x) with your stable sigmoid, then s·(1 − s)")
-SIGMOID_OF_X = ("σ' is computed from x instead of σ(x): it is σ(x)·(1 − σ(x)), so take the "
-                "sigmoid of x first and apply s·(1 − s) to it")
-TANH_NO_SQUARE = "the square is missing: tanh'(x) = 1 − tanh(x)², not 1 − tanh(x)"
-TANH_OF_X = "that is 1 − x²: square the tanh of x, tanh'(x) = 1 − tanh(x)²"
-RELU_ONE_AT_ZERO = "relu'(0) is 1: the derivative at zero is 0 by PyTorch's convention (use x > 0)"
-RELU_HALF_AT_ZERO = ("relu'(0) is 0.5: the derivative at zero is 0 by PyTorch's convention "
-                     "(use x > 0)")
-NO_MAX = ("no max-subtraction: e^z overflows for large logits (inf / inf = nan); subtract the "
-          "maximum along dim before exponentiating")
-IGNORES_DIM = ("softmax is taken along the last dimension instead of dim: normalise along the "
-               "dim argument")
-NO_KEEPDIM = ("the max and the sum are taken without keepdim=True, so they broadcast against the "
-              "wrong axis; use z.amax(dim=dim, keepdim=True) and .sum(dim=dim, keepdim=True)")
-CE_NONFINITE = ("use the log-sum-exp form −log softmax(z)_t = log Σ_j e^(z_j − m) − (z_t − m) "
-                "with m = max_j z_j, written by hand: log(softmax) gives log(0) = −inf when a "
-                "probability underflows, and e^z without the max overflows")
-SUMMED = "the per-sample losses are summed instead of averaged: the loss is the mean over the batch"
-COLUMNS = ("logp[:, target] picks column target[j] of every row (an N×N matrix): take one entry "
-           "per row, logp[torch.arange(N), target]")
-CE_SIGN = "the sign is flipped: the loss is −log p of the target class, a positive number"
-NOT_DIVIDED = ("the gradient is not divided by N: the loss is a mean over the batch, so its "
-               "gradient is (softmax − one-hot) / N")
-GRAD_SIGN = "the sign is flipped: the gradient is (softmax − one-hot) / N, not (one-hot − softmax) / N"
-ONE_HOT_AXIS = ("the one-hot matrix is on the wrong axis: row i needs its 1 in column target[i] "
-                "(classes run along dim 1), not at [target[i], i]")
-FACTORS_AT_X = ("every factor is act'(x), the derivative at the wrong point: evaluate layer k's "
-                "derivative at its own input a_k (a₀ = x, a_{k+1} = act(a_k)), not at x")
-ONE_LAYER_LATE = ("every factor is taken one layer late, at act(a_k) instead of a_k (the first "
-                  "at act(x) instead of x): multiply by act'(a) before you apply a = act(a)")
-ADDED = ("the layers' derivatives are added: the chain rule multiplies them (start from ones "
-         "and multiply by act'(a_k) for each layer)")
+SIGMOID_OVERFLOW = N_("overflow: e^x (or e^(−x)) is inf for large |x| and inf / inf = nan; only "
+                      "ever exponentiate −|x| (see the notes)")
+SIGMOID_GRAD_OVERFLOW = N_("overflow: e^x (or e^(−x)) is inf for large |x| and inf / inf = nan; "
+                           "compute s = σ(x) with your stable sigmoid, then s·(1 − s)")
+SIGMOID_OF_X = N_("σ' is computed from x instead of σ(x): it is σ(x)·(1 − σ(x)), so take the "
+                  "sigmoid of x first and apply s·(1 − s) to it")
+TANH_NO_SQUARE = N_("the square is missing: tanh'(x) = 1 − tanh(x)², not 1 − tanh(x)")
+TANH_OF_X = N_("that is 1 − x²: square the tanh of x, tanh'(x) = 1 − tanh(x)²")
+RELU_ONE_AT_ZERO = N_("relu'(0) is 1: the derivative at zero is 0 by PyTorch's convention (use x > 0)")
+RELU_HALF_AT_ZERO = N_("relu'(0) is 0.5: the derivative at zero is 0 by PyTorch's convention "
+                       "(use x > 0)")
+NO_MAX = N_("no max-subtraction: e^z overflows for large logits (inf / inf = nan); subtract the "
+            "maximum along dim before exponentiating")
+IGNORES_DIM = N_("softmax is taken along the last dimension instead of dim: normalise along the "
+                 "dim argument")
+NO_KEEPDIM = N_("the max and the sum are taken without keepdim=True, so they broadcast against the "
+                "wrong axis; use z.amax(dim=dim, keepdim=True) and .sum(dim=dim, keepdim=True)")
+CE_NONFINITE = N_("use the log-sum-exp form −log softmax(z)_t = log Σ_j e^(z_j − m) − (z_t − m) "
+                  "with m = max_j z_j, written by hand: log(softmax) gives log(0) = −inf when a "
+                  "probability underflows, and e^z without the max overflows")
+SUMMED = N_("the per-sample losses are summed instead of averaged: the loss is the mean over the batch")
+COLUMNS = N_("logp[:, target] picks column target[j] of every row (an N×N matrix): take one entry "
+             "per row, logp[torch.arange(N), target]")
+CE_SIGN = N_("the sign is flipped: the loss is −log p of the target class, a positive number")
+NOT_DIVIDED = N_("the gradient is not divided by N: the loss is a mean over the batch, so its "
+                 "gradient is (softmax − one-hot) / N")
+GRAD_SIGN = N_("the sign is flipped: the gradient is (softmax − one-hot) / N, not (one-hot − softmax) / N")
+ONE_HOT_AXIS = N_("the one-hot matrix is on the wrong axis: row i needs its 1 in column target[i] "
+                  "(classes run along dim 1), not at [target[i], i]")
+FACTORS_AT_X = N_("every factor is act'(x), the derivative at the wrong point: evaluate layer k's "
+                  "derivative at its own input a_k (a₀ = x, a_(k+1) = act(a_k)), not at x")
+ONE_LAYER_LATE = N_("every factor is taken one layer late, at act(a_k) instead of a_k (the first "
+                    "at act(x) instead of x): multiply by act'(a) before you apply a = act(a)")
+ADDED = N_("the layers' derivatives are added: the chain rule multiplies them (start from ones "
+           "and multiply by act'(a_k) for each layer)")
+LAYER_WRONG = N_("the layer derivative is wrong, {mistake}")
+
+
+def wrong_layer(mistake: str) -> Text:
+    """The name of a chain whose every layer derivative has ``mistake``."""
+    return t(LAYER_WRONG, mistake=mistake)
 
 
 # ---------------------------------------------------------------------- sigmoid
@@ -88,8 +103,8 @@ ADDED = ("the layers' derivatives are added: the chain rule multiplies them (sta
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_sigmoid_values_and_saturation(sub, dtype):
     """σ(0) = 0.5, σ(1) = 0.73106, σ(−1) = 0.26894, and σ(±1e4) is 1 and 0, not nan."""
-    x = t(0.0, 1.0, -1.0, 2.0, 1e4, -1e4, dtype=dtype)
-    expected = t(0.5, 0.7310585786300049, 0.2689414213699951, 0.8807970779778824, 1.0, 0.0)
+    x = tensor(0.0, 1.0, -1.0, 2.0, 1e4, -1e4, dtype=dtype)
+    expected = tensor(0.5, 0.7310585786300049, 0.2689414213699951, 0.8807970779778824, 1.0, 0.0)
     expect_close(sub.sigmoid(x), expected.to(dtype), what="sigmoid([0, 1, −1, 2, 1e4, −1e4])",
                  nonfinite=SIGMOID_OVERFLOW)
 
@@ -101,7 +116,7 @@ def test_sigmoid_values_and_saturation(sub, dtype):
 @pytest.mark.disabled(*GRAD_DISABLED)
 def test_sigmoid_grad_is_exact(sub):
     """σ'(x) = σ(x)(1 − σ(x)): 0.25 at 0, 0.19661 at 1, to ~1e-12 (a finite difference is not)."""
-    expect_exact(sub.sigmoid_grad(X), t(0.25, 0.19661193324148185, 0.10499358540350652),
+    expect_exact(sub.sigmoid_grad(X), tensor(0.25, 0.19661193324148185, 0.10499358540350652),
                  what="sigmoid_grad([0, 1, −2]) in float64",
                  mistakes=[Mistake(SIGMOID_OF_X, X * (1 - X))])
 
@@ -111,10 +126,10 @@ def test_sigmoid_grad_is_exact(sub):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_sigmoid_grad_is_zero_far_out(sub, dtype):
     """σ' is 0, not nan, where σ saturates: σ'(±1e4) = 0, σ'(0) = 0.25, σ'(1) = 0.19661."""
-    x = t(1e4, -1e4, 0.0, 1.0, dtype=dtype)
-    expect_close(sub.sigmoid_grad(x), t(0.0, 0.0, 0.25, 0.19661193324148185, dtype=dtype),
+    x = tensor(1e4, -1e4, 0.0, 1.0, dtype=dtype)
+    expect_close(sub.sigmoid_grad(x), tensor(0.0, 0.0, 0.25, 0.19661193324148185, dtype=dtype),
                  what="sigmoid_grad([1e4, −1e4, 0, 1])", nonfinite=SIGMOID_GRAD_OVERFLOW,
-                 mistakes=[Mistake(SIGMOID_OF_X, t(1e4 * (1 - 1e4), -1e4 * (1 + 1e4), 0.0, 0.0))])
+                 mistakes=[Mistake(SIGMOID_OF_X, tensor(1e4 * (1 - 1e4), -1e4 * (1 + 1e4), 0.0, 0.0))])
 
 
 # ---------------------------------------------------------------------- tanh_grad
@@ -124,9 +139,9 @@ def test_sigmoid_grad_is_zero_far_out(sub, dtype):
 @pytest.mark.disabled(*GRAD_DISABLED)
 def test_tanh_grad_is_exact(sub):
     """tanh'(x) = 1 − tanh(x)²: 1 at 0, 0.41997 at 1, to ~1e-12 (a finite difference is not)."""
-    expect_exact(sub.tanh_grad(X), t(1.0, 0.4199743416140261, 0.07065082485316447),
+    expect_exact(sub.tanh_grad(X), tensor(1.0, 0.4199743416140261, 0.07065082485316447),
                  what="tanh_grad([0, 1, −2]) in float64",
-                 mistakes=[Mistake(TANH_NO_SQUARE, t(1.0, 0.23840584404423512, 1.964027580075817)),
+                 mistakes=[Mistake(TANH_NO_SQUARE, tensor(1.0, 0.23840584404423512, 1.964027580075817)),
                            Mistake(TANH_OF_X, 1 - X * X)])
 
 
@@ -135,17 +150,17 @@ def test_tanh_grad_is_exact(sub):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_tanh_grad_is_zero_far_out(sub, dtype):
     """tanh' is 0 far out: tanh'(±1e4) = 0, tanh'(0) = 1."""
-    x = t(1e4, -1e4, 0.0, dtype=dtype)
-    expect_close(sub.tanh_grad(x), t(0.0, 0.0, 1.0, dtype=dtype), what="tanh_grad([1e4, −1e4, 0])",
-                 mistakes=[Mistake(TANH_NO_SQUARE, t(0.0, 2.0, 1.0)),
-                           Mistake(TANH_OF_X, t(1 - 1e8, 1 - 1e8, 1.0))])
+    x = tensor(1e4, -1e4, 0.0, dtype=dtype)
+    expect_close(sub.tanh_grad(x), tensor(0.0, 0.0, 1.0, dtype=dtype), what="tanh_grad([1e4, −1e4, 0])",
+                 mistakes=[Mistake(TANH_NO_SQUARE, tensor(0.0, 2.0, 1.0)),
+                           Mistake(TANH_OF_X, tensor(1 - 1e8, 1 - 1e8, 1.0))])
 
 
 # ---------------------------------------------------------------------- relu_grad
 
 RELU_X = (-2.0, 0.0, 0.5, 3.0)
-RELU_MISTAKES = [Mistake(RELU_ONE_AT_ZERO, t(0.0, 1.0, 1.0, 1.0)),
-                 Mistake(RELU_HALF_AT_ZERO, t(0.0, 0.5, 1.0, 1.0))]
+RELU_MISTAKES = [Mistake(RELU_ONE_AT_ZERO, tensor(0.0, 1.0, 1.0, 1.0)),
+                 Mistake(RELU_HALF_AT_ZERO, tensor(0.0, 0.5, 1.0, 1.0))]
 
 
 @pytest.mark.points(1)
@@ -153,7 +168,7 @@ RELU_MISTAKES = [Mistake(RELU_ONE_AT_ZERO, t(0.0, 1.0, 1.0, 1.0)),
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_relu_grad(sub, dtype):
     """relu' of (−2, 0, 0.5, 3) is (0, 0, 1, 1) in x's dtype: 0 at zero, as in PyTorch."""
-    expect_close(sub.relu_grad(t(*RELU_X, dtype=dtype)), t(0.0, 0.0, 1.0, 1.0, dtype=dtype),
+    expect_close(sub.relu_grad(tensor(*RELU_X, dtype=dtype)), tensor(0.0, 0.0, 1.0, 1.0, dtype=dtype),
                  what="relu_grad([−2, 0, 0.5, 3])", mistakes=RELU_MISTAKES)
 
 
@@ -161,13 +176,13 @@ def test_relu_grad(sub, dtype):
 @pytest.mark.disabled(*GRAD_DISABLED)
 def test_relu_grad_is_exact(sub):
     """relu' is exactly 1 or 0 (a finite difference of relu is only close to 1)."""
-    expect_exact(sub.relu_grad(t(*RELU_X)), t(0.0, 0.0, 1.0, 1.0),
+    expect_exact(sub.relu_grad(tensor(*RELU_X)), tensor(0.0, 0.0, 1.0, 1.0),
                  what="relu_grad([−2, 0, 0.5, 3]) in float64", mistakes=RELU_MISTAKES)
 
 
 # ---------------------------------------------------------------------- softmax
 
-Z2 = torch.log(t([1.0, 2.0], [3.0, 6.0]))  # softmax of log-values: the values normalised
+Z2 = torch.log(tensor([1.0, 2.0], [3.0, 6.0]))  # softmax of log-values: the values normalised
 
 
 @pytest.mark.points(1)
@@ -182,15 +197,15 @@ def test_softmax_rows(sub, dtype):
 @pytest.mark.points(1)
 @pytest.mark.disabled(*SOFTMAX_DISABLED)
 @pytest.mark.parametrize(("dim", "expected", "mistakes"), [
-    pytest.param(0, t([0.25, 0.25], [0.75, 0.75]),
-                 [Mistake(IGNORES_DIM, t([1 / 3, 2 / 3], [1 / 3, 2 / 3]))], id="dim=0"),
-    pytest.param(1, t([1 / 3, 2 / 3], [1 / 3, 2 / 3]),
-                 [Mistake(NO_KEEPDIM, t([0.6, 2 / 15], [1.8, 0.4]))], id="dim=1"),
+    pytest.param(0, tensor([0.25, 0.25], [0.75, 0.75]),
+                 [Mistake(IGNORES_DIM, tensor([1 / 3, 2 / 3], [1 / 3, 2 / 3]))], id="dim=0"),
+    pytest.param(1, tensor([1 / 3, 2 / 3], [1 / 3, 2 / 3]),
+                 [Mistake(NO_KEEPDIM, tensor([0.6, 2 / 15], [1.8, 0.4]))], id="dim=1"),
 ])
 def test_softmax_along_dim(sub, dim, expected, mistakes):
     """softmax(log([[1, 2], [3, 6]]), dim) normalises along dim: columns for 0, rows for 1."""
     expect_close(sub.softmax(Z2, dim=dim), expected,
-                 what=f"softmax(log([[1, 2], [3, 6]]), dim={dim})", nonfinite=NO_MAX,
+                 what=t("softmax(log([[1, 2], [3, 6]]), dim={dim})", dim=dim), nonfinite=NO_MAX,
                  mistakes=mistakes)
 
 
@@ -223,12 +238,12 @@ def test_cross_entropy(sub):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_cross_entropy_when_a_probability_underflows(sub, dtype):
     """Row 0's target has probability e^(−20000), 0 in floating point: its loss is 20000, not inf."""
-    logits = t([1e4, -1e4, 0.0], [3.0, 1.0, 2.0], dtype=dtype)
+    logits = tensor([1e4, -1e4, 0.0], [3.0, 1.0, 2.0], dtype=dtype)
     # row 0: m = 1e4, loss = log(1 + e^−20000 + e^−10000) − (−1e4 − 1e4) = 20000
     # row 1: m = 3, loss = log(1 + e^−2 + e^−1) − 0 = 0.40761
     lse = math.log(1 + math.exp(-2) + math.exp(-1))
     expected = torch.tensor((20000.0 + lse) / 2, dtype=dtype)
-    minus_log_p = t([0.0, 2e4, 1e4], [lse, 2 + lse, 1 + lse])  # log Σ e^(z − m) − (z − m)
+    minus_log_p = tensor([0.0, 2e4, 1e4], [lse, 2 + lse, 1 + lse])  # log Σ e^(z − m) − (z − m)
     expect_close(sub.cross_entropy(logits, torch.tensor([1, 0])), expected,
                  what="cross_entropy([[1e4, −1e4, 0], [3, 1, 2]], target=[1, 0])",
                  nonfinite=CE_NONFINITE,
@@ -274,21 +289,20 @@ CHAIN_CASES = [
     pytest.param((0.0,), "sigmoid", 2, (0.058750928050398624,),
                  {FACTORS_AT_X: (0.0625,), ONE_LAYER_LATE: (0.05340837521931148,),
                   ADDED: (0.4850037122015945,),
-                  "the layer derivative is wrong, " + SIGMOID_OF_X: (0.0,)}, id="sigmoid-2"),
+                  wrong_layer(SIGMOID_OF_X): (0.0,)}, id="sigmoid-2"),
     # Two tanh layers: tanh'(x)·tanh'(tanh(x)).
     pytest.param((0.5, -1.0), "tanh", 2, (0.6398080218406107, 0.2468679525843151),
                  {FACTORS_AT_X: (0.6185000366872466, 0.17637844761413468),
                   ONE_LAYER_LATE: (0.6788910053066881, 0.3993264400983807),
                   ADDED: (1.5999894281370801, 1.007791091645858),
-                  "the layer derivative is wrong, " + TANH_NO_SQUARE: (0.3056206310431168,
-                                                                      2.892564013920091),
-                  "the layer derivative is wrong, " + TANH_OF_X: (0.5898357997244456, 0.0)},
+                  wrong_layer(TANH_NO_SQUARE): (0.3056206310431168, 2.892564013920091),
+                  wrong_layer(TANH_OF_X): (0.5898357997244456, 0.0)},
                  id="tanh-2"),
     # Three relu layers pass 1 through for x > 0 and 0 elsewhere (also at 0).
     pytest.param((-1.0, 0.0, 2.0), "relu", 3, (0.0, 0.0, 1.0),
                  {ADDED: (0.0, 0.0, 3.0),
-                  "the layer derivative is wrong, " + RELU_ONE_AT_ZERO: (0.0, 1.0, 1.0),
-                  "the layer derivative is wrong, " + RELU_HALF_AT_ZERO: (0.0, 0.125, 1.0)},
+                  wrong_layer(RELU_ONE_AT_ZERO): (0.0, 1.0, 1.0),
+                  wrong_layer(RELU_HALF_AT_ZERO): (0.0, 0.125, 1.0)},
                  id="relu-3"),
 ]
 
@@ -298,9 +312,10 @@ CHAIN_CASES = [
 @pytest.mark.parametrize(("x", "activation", "depth", "expected", "wrong"), CHAIN_CASES)
 def test_chain_grad_is_exact(sub, x, activation, depth, expected, wrong):
     """The product of each layer's derivative at its own input, to ~1e-12."""
-    mistakes = [Mistake(message, t(*value)) for message, value in wrong.items()]
-    expect_exact(sub.chain_grad(t(*x), depth, activation), t(*expected),
-                 what=f'chain_grad({list(x)}, depth={depth}, "{activation}") in float64',
+    mistakes = [Mistake(message, tensor(*value)) for message, value in wrong.items()]
+    expect_exact(sub.chain_grad(tensor(*x), depth, activation), tensor(*expected),
+                 what=t('chain_grad({x}, depth={depth}, "{activation}") in float64',
+                        x=str(list(x)), depth=depth, activation=activation),
                  mistakes=mistakes)
 
 
@@ -310,9 +325,10 @@ def test_chain_grad_is_exact(sub, x, activation, depth, expected, wrong):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_chain_grad_of_no_layers_is_ones(sub, dtype, activation):
     """depth 0 is the identity: its derivative is 1 everywhere, in x's dtype."""
-    expect_close(sub.chain_grad(t(0.5, -1.0, dtype=dtype), 0, activation), t(1.0, 1.0, dtype=dtype),
-                 what=f'chain_grad([0.5, −1], depth=0, "{activation}")',
-                 mistakes=[Mistake(ADDED, t(0.0, 0.0))])
+    expect_close(sub.chain_grad(tensor(0.5, -1.0, dtype=dtype), 0, activation),
+                 tensor(1.0, 1.0, dtype=dtype),
+                 what=t('chain_grad([0.5, −1], depth=0, "{activation}")', activation=activation),
+                 mistakes=[Mistake(ADDED, tensor(0.0, 0.0))])
 
 
 @pytest.mark.points(1)
@@ -321,7 +337,8 @@ def test_chain_grad_of_no_layers_is_ones(sub, dtype, activation):
 def test_chain_grad_rejects_unknown_activation(sub, activation, depth):
     """An activation other than "sigmoid", "tanh", "relu" raises ValueError, even at depth 0."""
     expect_raises(ValueError, sub.chain_grad, X, depth, activation,
-                  what=f'chain_grad([0, 1, −2], {depth}, "{activation}")',
+                  what=t('chain_grad([0, 1, −2], {depth}, "{activation}")', depth=depth,
+                         activation=activation),
                   why='for an activation other than "sigmoid", "tanh" or "relu"')
 
 
@@ -335,37 +352,36 @@ def test_chain_grad_rejects_negative_depth(sub):
 
 # ---------------------------------------------------------------------- rules for every function
 
-TANH_2 = t(0.6398080218406107, 0.2468679525843151)  # chain_grad([0.5, −1], 2, "tanh")
+TANH_2 = tensor(0.6398080218406107, 0.2468679525843151)  # chain_grad([0.5, −1], 2, "tanh")
 
 # function: (arguments, expected result, known mistakes, why nan or inf); the first argument
 # is the one that could be changed.
 RULE_CASES = {
-    "sigmoid": ((X_BIG,), t(0.0, 0.2689414213699951, 0.5, 0.8807970779778824, 1.0), [],
+    "sigmoid": ((X_BIG,), tensor(0.0, 0.2689414213699951, 0.5, 0.8807970779778824, 1.0), [],
                 SIGMOID_OVERFLOW),
-    "sigmoid_grad": ((X_BIG,), t(0.0, 0.19661193324148185, 0.25, 0.10499358540350652, 0.0),
+    "sigmoid_grad": ((X_BIG,), tensor(0.0, 0.19661193324148185, 0.25, 0.10499358540350652, 0.0),
                      [Mistake(SIGMOID_OF_X, X_BIG * (1 - X_BIG))], SIGMOID_GRAD_OVERFLOW),
-    "tanh_grad": ((X_BIG,), t(0.0, 0.4199743416140261, 1.0, 0.07065082485316447, 0.0),
-                  [Mistake(TANH_NO_SQUARE, t(2.0, 1.7615941559557649, 1.0, 0.03597241992418312,
-                                             0.0)),
+    "tanh_grad": ((X_BIG,), tensor(0.0, 0.4199743416140261, 1.0, 0.07065082485316447, 0.0),
+                  [Mistake(TANH_NO_SQUARE, tensor(2.0, 1.7615941559557649, 1.0,
+                                                  0.03597241992418312, 0.0)),
                    Mistake(TANH_OF_X, 1 - X_BIG * X_BIG)], None),
-    "relu_grad": ((X_BIG,), t(0.0, 0.0, 0.0, 1.0, 1.0),
-                  [Mistake(RELU_ONE_AT_ZERO, t(0.0, 0.0, 1.0, 1.0, 1.0)),
-                   Mistake(RELU_HALF_AT_ZERO, t(0.0, 0.0, 0.5, 1.0, 1.0))], None),
-    "softmax": ((Z2, 0), t([0.25, 0.25], [0.75, 0.75]),
-                [Mistake(IGNORES_DIM, t([1 / 3, 2 / 3], [1 / 3, 2 / 3]))], NO_MAX),
+    "relu_grad": ((X_BIG,), tensor(0.0, 0.0, 0.0, 1.0, 1.0),
+                  [Mistake(RELU_ONE_AT_ZERO, tensor(0.0, 0.0, 1.0, 1.0, 1.0)),
+                   Mistake(RELU_HALF_AT_ZERO, tensor(0.0, 0.0, 0.5, 1.0, 1.0))], None),
+    "softmax": ((Z2, 0), tensor([0.25, 0.25], [0.75, 0.75]),
+                [Mistake(IGNORES_DIM, tensor([1 / 3, 2 / 3], [1 / 3, 2 / 3]))], NO_MAX),
     "cross_entropy": ((LOGITS, TARGET), torch.tensor(CE, dtype=F64),
                       [Mistake(SUMMED, torch.tensor(2 * CE, dtype=F64)),
                        Mistake(COLUMNS, -torch.log(PROBS)[:, TARGET].mean())], CE_NONFINITE),
     "cross_entropy_grad": ((LOGITS, TARGET), (PROBS - ONE_HOT) / 2,
                            [Mistake(NOT_DIVIDED, PROBS - ONE_HOT)], NO_MAX),
-    "chain_grad": ((t(0.5, -1.0), 2, "tanh"), TANH_2,
-                   [Mistake(FACTORS_AT_X, t(0.6185000366872466, 0.17637844761413468)),
-                    Mistake(ONE_LAYER_LATE, t(0.6788910053066881, 0.3993264400983807)),
-                    Mistake(ADDED, t(1.5999894281370801, 1.007791091645858)),
-                    Mistake("the layer derivative is wrong, " + TANH_NO_SQUARE,
-                            t(0.3056206310431168, 2.892564013920091)),
-                    Mistake("the layer derivative is wrong, " + TANH_OF_X,
-                            t(0.5898357997244456, 0.0))], None),
+    "chain_grad": ((tensor(0.5, -1.0), 2, "tanh"), TANH_2,
+                   [Mistake(FACTORS_AT_X, tensor(0.6185000366872466, 0.17637844761413468)),
+                    Mistake(ONE_LAYER_LATE, tensor(0.6788910053066881, 0.3993264400983807)),
+                    Mistake(ADDED, tensor(1.5999894281370801, 1.007791091645858)),
+                    Mistake(wrong_layer(TANH_NO_SQUARE),
+                            tensor(0.3056206310431168, 2.892564013920091)),
+                    Mistake(wrong_layer(TANH_OF_X), tensor(0.5898357997244456, 0.0))], None),
 }
 RULE_FUNCTIONS = [
     pytest.param("sigmoid", marks=pytest.mark.disabled(*SIGMOID_DISABLED), id="sigmoid"),
@@ -405,7 +421,7 @@ def test_results_are_detached(sub, function):
     """
     args, expected, mistakes, nonfinite = RULE_CASES[function]
     args = (args[0].clone().requires_grad_(True), *args[1:])
-    what = f"{function} with an argument that requires grad"
+    what = t("{function} with an argument that requires grad", function=function)
     outcome = sub.run(function, *args)
     expect_contract(outcome, args, what=what, names=names_of(function))
     expect_close(outcome.result, expected, what=what, mistakes=mistakes, nonfinite=nonfinite)

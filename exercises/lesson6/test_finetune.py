@@ -17,15 +17,18 @@ import pytest
 import torch
 
 from grader.checks import (
+    N_,
     Mismatch,
     Mistake,
     RemoteRaised,
+    Text,
     built_by,
     expect_close,
     expect_untouched,
     generator,
     helper_object,
     source_fn,
+    t,
 )
 
 BACKBONE = ["backbone.0.weight", "backbone.0.bias", "backbone.2.weight", "backbone.2.bias"]
@@ -107,72 +110,81 @@ tinynet = _tinynet()
 X, Y = tinynet.load_digits("finetune", "train")  # 226 digits 5-9, labels 0-4
 
 # What each mistake looks like, in the words the hidden tests use too.
-SAME_OBJECT = ("replace_head must change the model it is given and return that same model "
-               "object (assign model.fc = ... and return model, no copy)")
-OLD_CLASSES = ("the new head must have num_classes outputs: nn.Linear(model.fc.in_features, "
-               "num_classes), not the old head's number of outputs")
-NOT_NEW_HEAD = ("the head was not replaced: with num_classes equal to the old number of outputs "
-                "the model must still get a new head")
-NOT_XAVIER = ("the new head's weight is not initialised by xavier_uniform_: nn.Linear's default "
-              "init is U(±1/√fan_in); call nn.init.xavier_uniform_(head.weight)")
-BIAS_NOT_ZERO = "the new head's bias must be a zero bias (nn.init.zeros_(head.bias))"
-HEAD_FROZEN = "the new head must be trainable (requires_grad True), not a frozen head"
-HEAD_TWICE = ("the head's parameters are in both groups: PyTorch refuses that ('some parameters "
-              "appear in more than one parameter group'); the backbone group holds only the "
-              "parameters outside fc")
-FROZEN_LISTED = ("frozen parameters (requires_grad False) are listed in a group: leave them out "
-                 "of both groups")
-ORDER = "the parameters are not in named_parameters() order: keep that order inside each group"
-FC_PREFIX = ("a parameter whose name only begins with the letters 'fc' (fc_in.weight) is treated as "
-             "the head's: the head is the module fc, whose parameters' names start with 'fc.'")
-MULT_ON_BACKBONE = ("the 10× is on the wrong group: the large learning rate (lr * head_mult) "
-                    "belongs to the head, not the backbone, which keeps lr")
-MULT_IGNORED = "the head learns at the backbone's rate: its group's lr must be lr * head_mult"
-LR_NOT_FLOAT = "learning rates must be Python floats (float(lr)), also when lr is a 0-dim tensor"
-NO_MOMENTUM = "the optimizer has no momentum: pass momentum=momentum to torch.optim.SGD"
-FROZE_HEAD_INSTEAD = ("freeze_backbone froze the head instead of the backbone: set requires_grad "
-                      "False on every parameter outside fc and leave fc as it is")
-FROZE_EVERYTHING = ("freeze_backbone froze everything: the head must stay trainable (only "
-                    "parameters outside fc get requires_grad False)")
-HEAD_UNTRAINED = ("fine_tune replaced the model's head: it trains the head the model has (was "
-                  "the optimizer built before the head was replaced? build it with "
-                  "make_optimizer after replace_head, and do not replace the head in fine_tune)")
-NOT_FLOATS = "fine_tune must return the epoch losses as Python floats (loss.item()), not tensors"
-EXTRA_EPOCH = ("one epoch too many: the loop runs epochs + 1 times; loop over range(epochs) and "
-               "record one loss per epoch")
-MISSING_EPOCH = ("one epoch too few: the loop runs epochs - 1 times; loop over range(epochs) and "
+SAME_OBJECT = N_("replace_head must change the model it is given and return that same model "
+                 "object (assign model.fc = ... and return model, no copy)")
+OLD_CLASSES = N_("the new head must have num_classes outputs: nn.Linear(model.fc.in_features, "
+                 "num_classes), not the old head's number of outputs")
+NOT_NEW_HEAD = N_("the head was not replaced: with num_classes equal to the old number of outputs "
+                  "the model must still get a new head")
+NOT_XAVIER = N_("the new head's weight is not initialised by xavier_uniform_: nn.Linear's default "
+                "init is U(±1/√fan_in); call nn.init.xavier_uniform_(head.weight)")
+BIAS_NOT_ZERO = N_("the new head's bias must be a zero bias (nn.init.zeros_(head.bias))")
+HEAD_FROZEN = N_("the new head must be trainable (requires_grad True), not a frozen head")
+HEAD_TWICE = N_("the head's parameters are in both groups: PyTorch refuses that ('some parameters "
+                "appear in more than one parameter group'); the backbone group holds only the "
+                "parameters outside fc")
+FROZEN_LISTED = N_("frozen parameters (requires_grad False) are listed in a group: leave them out "
+                   "of both groups")
+ORDER = N_("the parameters are not in named_parameters() order: keep that order inside each group")
+FC_PREFIX = N_("a parameter whose name only begins with the letters 'fc' (fc_in.weight) is treated as "
+               "the head's: the head is the module fc, whose parameters' names start with 'fc.'")
+MULT_ON_BACKBONE = N_("the 10× is on the wrong group: the large learning rate (lr * head_mult) "
+                      "belongs to the head, not the backbone, which keeps lr")
+MULT_IGNORED = N_("the head learns at the backbone's rate: its group's lr must be lr * head_mult")
+LR_NOT_FLOAT = N_("learning rates must be Python floats (float(lr)), also when lr is a 0-dim tensor")
+NO_MOMENTUM = N_("the optimizer has no momentum: pass momentum=momentum to torch.optim.SGD")
+FROZE_HEAD_INSTEAD = N_("freeze_backbone froze the head instead of the backbone: set requires_grad "
+                        "False on every parameter outside fc and leave fc as it is")
+FROZE_EVERYTHING = N_("freeze_backbone froze everything: the head must stay trainable (only "
+                      "parameters outside fc get requires_grad False)")
+HEAD_UNTRAINED = N_("fine_tune replaced the model's head: it trains the head the model has (was "
+                    "the optimizer built before the head was replaced? build it with "
+                    "make_optimizer after replace_head, and do not replace the head in fine_tune)")
+NOT_FLOATS = N_("fine_tune must return the epoch losses as Python floats (loss.item()), not tensors")
+EXTRA_EPOCH = N_("one epoch too many: the loop runs epochs + 1 times; loop over range(epochs) and "
                  "record one loss per epoch")
-LOSS_AFTER_STEP = ("each batch's loss is measured after its step: record the loss computed "
-                   "before each step (the one you call backward() on)")
-NOT_WEIGHTED = ("the batch losses are averaged with equal weights: use the sample-weighted mean "
-                "sum(batch_loss · batch_len) / N")
-LAST_BATCH = "the last batch (34 samples) is dropped: keep the short last slice of the permutation"
-GRAD_NOT_ZEROED = ("the gradients pile up from one step to the next: call optimizer.zero_grad() "
-                   "before every backward()")
-NO_SHUFFLE = ("the samples are never shuffled: draw perm = torch.randperm(N, generator=generator) "
-              "at the start of every epoch")
-ONE_PERMUTATION = ("one permutation is reused in every epoch: draw perm = torch.randperm(N, "
-                   "generator=generator) anew at the start of each epoch")
-NOT_GENERATOR = ("the shuffling does not come from the generator argument: torch.randperm(N) "
-                 "without generator=generator draws from the global RNG")
-SUMMED = ("the batch loss is a sum over the batch, not its mean: use F.cross_entropy's default "
-          "reduction='mean' (a sum makes every step batch_size times too large)")
-REBUILT = ("the optimizer is rebuilt every epoch, which throws its momentum away: it must be "
-           "built once, before the first epoch")
-LOOP_NO_MOMENTUM = ("the training matches SGD without momentum: make_optimizer must pass "
-                    "momentum=0.9 (and weight_decay) to torch.optim.SGD")
-LOOP_MULT_ON_BACKBONE = ("the training matches 10× on the backbone instead of the head: "
-                         "lr * head_mult belongs to the head, not the backbone")
-LOOP_MULT_IGNORED = ("the training matches the same lr for head and backbone: the head's group "
-                     "gets lr * head_mult")
+MISSING_EPOCH = N_("one epoch too few: the loop runs epochs - 1 times; loop over range(epochs) and "
+                   "record one loss per epoch")
+LOSS_AFTER_STEP = N_("each batch's loss is measured after its step: record the loss computed "
+                     "before each step (the one you call backward() on)")
+NOT_WEIGHTED = N_("the batch losses are averaged with equal weights: use the sample-weighted mean "
+                  "sum(batch_loss · batch_len) / N")
+LAST_BATCH = N_("the last batch (34 samples) is dropped: keep the short last slice of the permutation")
+GRAD_NOT_ZEROED = N_("the gradients pile up from one step to the next: call optimizer.zero_grad() "
+                     "before every backward()")
+NO_SHUFFLE = N_("the samples are never shuffled: draw perm = torch.randperm(N, generator=generator) "
+                "at the start of every epoch")
+ONE_PERMUTATION = N_("one permutation is reused in every epoch: draw perm = torch.randperm(N, "
+                     "generator=generator) anew at the start of each epoch")
+NOT_GENERATOR = N_("the shuffling does not come from the generator argument: torch.randperm(N) "
+                   "without generator=generator draws from the global RNG")
+SUMMED = N_("the batch loss is a sum over the batch, not its mean: use F.cross_entropy's default "
+            "reduction='mean' (a sum makes every step batch_size times too large)")
+REBUILT = N_("the optimizer is rebuilt every epoch, which throws its momentum away: it must be "
+             "built once, before the first epoch")
+LOOP_NO_MOMENTUM = N_("the training matches SGD without momentum: make_optimizer must pass "
+                      "momentum=0.9 (and weight_decay) to torch.optim.SGD")
+LOOP_MULT_ON_BACKBONE = N_("the training matches 10× on the backbone instead of the head: "
+                           "lr * head_mult belongs to the head, not the backbone")
+LOOP_MULT_IGNORED = N_("the training matches the same lr for head and backbone: the head's group "
+                       "gets lr * head_mult")
 
-HEAD_AT_BASE_LR = ("the head trains at lr instead of lr * head_mult: the 10× belongs to the head, "
-                   "not the backbone (is it on the backbone's group, or missing?)")
+HEAD_AT_BASE_LR = N_("the head trains at lr instead of lr * head_mult: the 10× belongs to the head, "
+                     "not the backbone (is it on the backbone's group, or missing?)")
+
+# What a check looked at, in words a student reads in their own language.
+YOUR_MODEL = N_("the model you passed")
+EPOCH_LOSSES = N_("the epoch losses")
 
 
-def check(condition: bool, feedback: str, details: str = "") -> None:
+def check(condition: bool, feedback: Text, details: Text | str = "") -> None:
     if not condition:
         raise Mismatch(feedback, details)
+
+
+def about(what: Text | str, message: Text | str) -> Text:
+    """``what: message``, a mistake's name after what the check looked at."""
+    return t("{what}: {reason}", what=what, reason=message)
 
 
 def call(function, *args, what, **kwargs):
@@ -181,19 +193,33 @@ def call(function, *args, what, **kwargs):
         return function(*args, **kwargs)
     except RemoteRaised as raised:
         if "more than one parameter group" in raised.message:
-            raise Mismatch(f"{what}: {HEAD_TWICE}", raised.details) from None
+            raise Mismatch(about(what, HEAD_TWICE), raised.details_text or raised.details) from None
         raise
 
 
-def t(*values):
+def tensor(*values):
     return torch.tensor(values, dtype=torch.float64)
+
+
+def got_fc(result) -> Text:
+    return t("got fc = {fc}", fc=str(result.get("fc")))
+
+
+def got_bias(bias) -> Text:
+    return t("got bias {bias}", bias=str(bias.tolist()))
+
+
+def largest_weight(weight, bound: float) -> Text:
+    return t("the largest |weight| is {largest}; xavier's bound is {bound}",
+             largest=f"{float(weight.abs().max()):.4f}", bound=f"{bound:.4f}")
 
 
 def module(value, what):
     """A model that came back as data: a dict with its parameters, fc's size, ..."""
     check(isinstance(value, dict) and value.get("__object__") == "module"
           and isinstance(value.get("parameters"), dict),
-          f"{what} should be the model (an nn.Module)", f"got {str(value)[:200]}")
+          t("{what} should be the model (an nn.Module)", what=what),
+          t("got {got}", got=str(value)[:200]))
     return value
 
 
@@ -201,8 +227,9 @@ def group_names(groups, what):
     """[(names, lr), (names, lr)] from param_groups' result (or an optimizer's groups)."""
     check(isinstance(groups, (list, tuple)) and len(groups) == 2
           and all(isinstance(g, dict) and {"params", "lr"} <= set(g) for g in groups),
-          f"{what} should give exactly two groups {{'params': [...], 'lr': ...}}, backbone "
-          f"first, then the head, even when one of them is empty", f"got {str(groups)[:300]}")
+          t("{what} should give exactly two groups {{'params': [...], 'lr': ...}}, backbone "
+            "first, then the head, even when one of them is empty", what=what),
+          t("got {got}", got=str(groups)[:300]))
     out = []
     for group in groups:
         names = [p["name"] if isinstance(p, dict) else p for p in group["params"]]
@@ -213,26 +240,34 @@ def group_names(groups, what):
 def expect_groups(groups, what, backbone, head, lrs, frozen=()):
     """Two groups holding exactly these names, in order, at these learning rates."""
     (got_backbone, lr_backbone), (got_head, lr_head) = group_names(groups, what)
-    details = (f"expected {backbone} at {lrs[0]} and {head} at {lrs[1]}\n     got "
-               f"{got_backbone} at {lr_backbone!r} and {got_head} at {lr_head!r}")
-    check(not set(got_backbone) & set(got_head), f"{what}: {HEAD_TWICE}", details)
-    check(not any(n in frozen for n in got_backbone + got_head), f"{what}: {FROZEN_LISTED}",
+    details = t("expected {backbone} at {backbone_lr} and {head} at {head_lr}\n     got "
+                "{got_backbone} at {got_backbone_lr} and {got_head} at {got_head_lr}",
+                backbone=str(backbone), backbone_lr=str(lrs[0]), head=str(head),
+                head_lr=str(lrs[1]), got_backbone=str(got_backbone),
+                got_backbone_lr=repr(lr_backbone), got_head=str(got_head),
+                got_head_lr=repr(lr_head))
+    check(not set(got_backbone) & set(got_head), about(what, HEAD_TWICE), details)
+    check(not any(n in frozen for n in got_backbone + got_head), about(what, FROZEN_LISTED),
           details)
     check(not any(n.startswith("fc") and not n.startswith("fc.") for n in got_head),
-          f"{what}: {FC_PREFIX}", details)
-    for got, want, part in ((got_backbone, backbone, "backbone"), (got_head, head, "head")):
+          about(what, FC_PREFIX), details)
+    for got, want, wrong_group in (
+        (got_backbone, backbone, N_("{what}: the backbone group should hold exactly the "
+                                    "trainable parameters outside fc")),
+        (got_head, head, N_("{what}: the head group should hold exactly the trainable "
+                            "parameters of fc")),
+    ):
         if got != want and sorted(got) == sorted(want):
-            check(False, f"{what}: {ORDER}", details)
-        check(got == want, f"{what}: the {part} group should hold exactly the trainable "
-              f"parameters {'outside' if part == 'backbone' else 'of'} fc", details)
-    check(all(type(lr) is float for lr in (lr_backbone, lr_head)), f"{what}: {LR_NOT_FLOAT}",
+            check(False, about(what, ORDER), details)
+        check(got == want, t(wrong_group, what=what), details)
+    check(all(type(lr) is float for lr in (lr_backbone, lr_head)), about(what, LR_NOT_FLOAT),
           details)
     if not (math.isclose(lr_backbone, lrs[0]) and math.isclose(lr_head, lrs[1])):
         check(not (math.isclose(lr_backbone, lrs[1]) and math.isclose(lr_head, lrs[0])),
-              f"{what}: {MULT_ON_BACKBONE}", details)
-        check(not math.isclose(lr_head, lr_backbone), f"{what}: {MULT_IGNORED}", details)
-        check(False, f"{what}: the learning rates should be lr for the backbone and "
-              f"lr * head_mult for the head", details)
+              about(what, MULT_ON_BACKBONE), details)
+        check(not math.isclose(lr_head, lr_backbone), about(what, MULT_IGNORED), details)
+        check(False, t("{what}: the learning rates should be lr for the backbone and "
+                       "lr * head_mult for the head", what=what), details)
 
 
 # ---------------------------------------------------------------------- replace_head
@@ -242,63 +277,66 @@ def expect_groups(groups, what, backbone, head, lrs, frozen=()):
 def test_replace_head_new_output_layer(sub):
     """replace_head(pretrained, 3) gives fc = Linear(32, 3), xavier weight, zero bias, same model."""
     outcome = sub.run("replace_head", PRETRAINED, 3)
-    what = "replace_head(pretrained TinyNet, 3)"
-    result = module(outcome.result, f"what {what} returns")
-    passed = module(outcome.args_after[0], "the model you passed")
-    size = f"got fc = {result.get('fc')}"
-    check(result.get("fc", {}) != {"in_features": 32, "out_features": 5}, f"{what}: {OLD_CLASSES}",
+    what = t("replace_head(pretrained TinyNet, 3)")
+    result = module(outcome.result, t("what {what} returns", what=what))
+    passed = module(outcome.args_after[0], YOUR_MODEL)
+    size = got_fc(result)
+    check(result.get("fc", {}) != {"in_features": 32, "out_features": 5}, about(what, OLD_CLASSES),
           size)
     check(result.get("fc") == {"in_features": 32, "out_features": 3},
-          f"{what}: model.fc should be nn.Linear(32, 3): model.fc.in_features inputs, "
-          f"num_classes outputs", size)
+          t("{what}: model.fc should be nn.Linear(32, 3): model.fc.in_features inputs, "
+            "num_classes outputs", what=what), size)
     weight, bias = result["parameters"]["fc.weight"], result["parameters"]["fc.bias"]
-    check(weight.requires_grad and bias.requires_grad, f"{what}: {HEAD_FROZEN}")
+    check(weight.requires_grad and bias.requires_grad, about(what, HEAD_FROZEN))
     bound = math.sqrt(6 / (32 + 3))  # xavier_uniform_ draws from U(-bound, bound)
-    largest = f"the largest |weight| is {float(weight.abs().max()):.4f}; xavier's bound is {bound:.4f}"
-    check(float(weight.abs().max()) <= bound, f"{what}: {NOT_XAVIER}", largest)
-    check(float(weight.abs().max()) > 1 / math.sqrt(32), f"{what}: {NOT_XAVIER}", largest)
-    check(not bias.detach().any(), f"{what}: {BIAS_NOT_ZERO}", f"got bias {bias.tolist()}")
-    check(passed.get("fc", {}).get("out_features") == 3, f"{what}: {SAME_OBJECT}")
+    largest = largest_weight(weight, bound)
+    check(float(weight.abs().max()) <= bound, about(what, NOT_XAVIER), largest)
+    check(float(weight.abs().max()) > 1 / math.sqrt(32), about(what, NOT_XAVIER), largest)
+    check(not bias.detach().any(), about(what, BIAS_NOT_ZERO), got_bias(bias))
+    check(passed.get("fc", {}).get("out_features") == 3, about(what, SAME_OBJECT))
 
 
 @pytest.mark.points(1)
 def test_replace_head_keeps_backbone(sub):
-    """With backbone.0 frozen, replace_head(model, 5) keeps every backbone value and flag, and
-    still puts in a new, trainable head although the size is unchanged."""
+    """replace_head(model, 5) keeps every backbone value and flag and still puts in a new head.
+
+    Here backbone.0 is frozen, and the new head is trainable although the size is unchanged."""
     outcome = sub.run("replace_head", model(frozen=["backbone.0"]), 5)
-    what = "replace_head(pretrained TinyNet with backbone.0 frozen, 5)"
-    result = module(outcome.result, f"what {what} returns")
+    what = t("replace_head(pretrained TinyNet with backbone.0 frozen, 5)")
+    result = module(outcome.result, t("what {what} returns", what=what))
     pretrained = tinynet.load_pretrained()
     for name, value in pretrained.named_parameters():
         if name.startswith("backbone."):
-            expect_close(result["parameters"][name].detach(), value.detach(), what=f"{what}: {name}")
+            expect_close(result["parameters"][name].detach(), value.detach(),
+                         what=t("{what}: {name}", what=what, name=name))
             check(result["parameters"][name].requires_grad == (not name.startswith("backbone.0.")),
-                  f"{what}: the backbone keeps its requires_grad flags ({name})")
+                  t("{what}: the backbone keeps its requires_grad flags ({name})", what=what,
+                    name=name))
     check(not torch.equal(result["parameters"]["fc.weight"], pretrained.fc.weight.detach()),
-          f"{what}: {NOT_NEW_HEAD}")
+          about(what, NOT_NEW_HEAD))
     check(result["parameters"]["fc.weight"].requires_grad
-          and result["parameters"]["fc.bias"].requires_grad, f"{what}: {HEAD_FROZEN}")
+          and result["parameters"]["fc.bias"].requires_grad, about(what, HEAD_FROZEN))
 
 
 @pytest.mark.points(1)
 def test_replace_head_float64_model(sub):
     """On a float64 model the new head is float64 too (the old head's dtype)."""
-    result = module(sub.replace_head(model(dtype="float64"), 4), "what replace_head returns")
-    size = f"got fc = {result.get('fc')}"
+    result = module(sub.replace_head(model(dtype="float64"), 4), t("what replace_head returns"))
+    what = t("replace_head(float64 model, 4)")
+    size = got_fc(result)
     check(result.get("fc", {}) != {"in_features": 32, "out_features": 5},
-          f"replace_head(float64 model, 4): {OLD_CLASSES}", size)
+          about(what, OLD_CLASSES), size)
     check(result.get("fc") == {"in_features": 32, "out_features": 4},
-          "replace_head(float64 model, 4): model.fc should be nn.Linear(32, 4)", size)
+          t("{what}: model.fc should be nn.Linear(32, 4)", what=what), size)
     weight, bias = result["parameters"]["fc.weight"], result["parameters"]["fc.bias"]
     check(weight.dtype == bias.dtype == torch.float64,
-          "replace_head(float64 model, 4): the new head should be float64 like the model: "
-          "nn.Linear(..., dtype=model.fc.weight.dtype)", f"got {weight.dtype}")
+          t("{what}: the new head should be float64 like the model: "
+            "nn.Linear(..., dtype=model.fc.weight.dtype)", what=what),
+          t("got {got}", got=str(weight.dtype)))
     bound = math.sqrt(6 / (32 + 4))  # xavier_uniform_'s bound; nn.Linear's default is 1/√32
-    largest = f"the largest |weight| is {float(weight.abs().max()):.4f}; xavier's bound is {bound:.4f}"
-    check(1 / math.sqrt(32) < float(weight.abs().max()) <= bound,
-          f"replace_head(float64 model, 4): {NOT_XAVIER}", largest)
-    check(not bias.any(), f"replace_head(float64 model, 4): {BIAS_NOT_ZERO}",
-          f"got bias {bias.tolist()}")
+    check(1 / math.sqrt(32) < float(weight.abs().max()) <= bound, about(what, NOT_XAVIER),
+          largest_weight(weight, bound))
+    check(not bias.any(), about(what, BIAS_NOT_ZERO), got_bias(bias))
 
 
 # ---------------------------------------------------------------------- param_groups
@@ -306,15 +344,17 @@ def test_replace_head_float64_model(sub):
 
 @pytest.mark.points(2)
 def test_param_groups_backbone_then_head(sub):
-    """param_groups(pretrained, 0.01): the 4 backbone parameters at 0.01, fc's 2 at 0.1; the
-    model itself is not changed."""
-    what = "param_groups(pretrained TinyNet, 0.01)"
+    """param_groups(pretrained, 0.01): the 4 backbone parameters at 0.01, fc's 2 at 0.1.
+
+    The model itself is not changed."""
+    what = t("param_groups(pretrained TinyNet, 0.01)")
     outcome = sub.run("param_groups", PRETRAINED, 0.01)
     expect_groups(outcome.result, what, BACKBONE, HEAD, (0.01, 0.1))
-    after = module(outcome.args_after[0], "the model you passed")["parameters"]
+    after = module(outcome.args_after[0], YOUR_MODEL)["parameters"]
     for name, value in tinynet.load_pretrained().named_parameters():
         check(after[name].requires_grad and torch.equal(after[name].detach(), value.detach()),
-              f"{what}: param_groups changed the model ({name}): it only lists the parameters")
+              t("{what}: param_groups changed the model ({name}): it only lists the parameters",
+                what=what, name=name))
 
 
 @pytest.mark.points(1)
@@ -324,7 +364,8 @@ def test_param_groups_backbone_then_head(sub):
 ])
 def test_param_groups_leave_out_frozen(sub, frozen, backbone, head):
     """Frozen parameters appear in no group; there are still two groups (one empty)."""
-    what = f"param_groups(pretrained TinyNet with {frozen} frozen, 0.02, head_mult=5)"
+    what = t("param_groups(pretrained TinyNet with {frozen} frozen, 0.02, head_mult=5)",
+             frozen=frozen)
     expect_groups(sub.param_groups(model(frozen=[frozen]), 0.02, 5.0), what, backbone, head,
                   (0.02, 0.1), frozen=[n for n in BACKBONE + HEAD if n.startswith(frozen + ".")])
 
@@ -332,7 +373,7 @@ def test_param_groups_leave_out_frozen(sub, frozen, backbone, head):
 @pytest.mark.points(1)
 def test_param_groups_tensor_lr(sub):
     """lr may be a 0-dim tensor: the groups' learning rates are still Python floats."""
-    what = "param_groups(pretrained TinyNet, torch.tensor(0.25), head_mult=2)"
+    what = t("param_groups(pretrained TinyNet, torch.tensor(0.25), head_mult=2)")
     expect_groups(sub.param_groups(PRETRAINED, torch.tensor(0.25), head_mult=2.0), what,
                   BACKBONE, HEAD, (0.25, 0.5))
 
@@ -340,7 +381,7 @@ def test_param_groups_tensor_lr(sub):
 @pytest.mark.points(1)
 def test_param_groups_other_model(sub):
     """The head is the module fc (names starting with 'fc.'), wherever it is registered."""
-    what = "param_groups(model with layers scale, fc, fc_in and blocks, 0.1)"
+    what = t("param_groups(model with layers scale, fc, fc_in and blocks, 0.1)")
     expect_groups(sub.param_groups(custom_model(), 0.1), what, CUSTOM_BACKBONE, HEAD, (0.1, 1.0))
 
 
@@ -349,26 +390,31 @@ def test_param_groups_other_model(sub):
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize(("lr", "kwargs", "momentum", "weight_decay", "what"), [
-    pytest.param(0.01, {}, 0.9, 1e-3, "make_optimizer(pretrained TinyNet, 0.01)", id="defaults"),
+    pytest.param(0.01, {}, 0.9, 1e-3, t("make_optimizer(pretrained TinyNet, 0.01)"),
+                 id="defaults"),
     pytest.param(0.01, {"momentum": 0.5, "weight_decay": 0.01}, 0.5, 0.01,
-                 "make_optimizer(pretrained TinyNet, 0.01, momentum=0.5, weight_decay=0.01)",
+                 t("make_optimizer(pretrained TinyNet, 0.01, momentum=0.5, weight_decay=0.01)"),
                  id="settings"),
     pytest.param(torch.tensor(0.01, dtype=torch.float64), {}, 0.9, 1e-3,
-                 "make_optimizer(pretrained TinyNet, torch.tensor(0.01))", id="tensor-lr"),
+                 t("make_optimizer(pretrained TinyNet, torch.tensor(0.01))"), id="tensor-lr"),
 ])
 def test_make_optimizer(sub, lr, kwargs, momentum, weight_decay, what):
     """make_optimizer: SGD over param_groups (0.01 and 0.1) with momentum and weight decay."""
     optimizer = call(sub.make_optimizer, PRETRAINED, lr, what=what, **kwargs)
     check(isinstance(optimizer, dict) and optimizer.get("class") == "SGD",
-          f"{what} should return a torch.optim.SGD", f"got {str(optimizer)[:200]}")
+          t("{what} should return a torch.optim.SGD", what=what),
+          t("got {got}", got=str(optimizer)[:200]))
     groups = optimizer["param_groups"]
     expect_groups(groups, what, BACKBONE, HEAD, (0.01, 0.1))
     for group in groups:
-        settings = f"got momentum {group.get('momentum')!r}, weight_decay {group.get('weight_decay')!r}"
-        check(group.get("momentum") != 0 or momentum == 0, f"{what}: {NO_MOMENTUM}", settings)
+        settings = t("got momentum {momentum}, weight_decay {weight_decay}",
+                     momentum=repr(group.get("momentum")),
+                     weight_decay=repr(group.get("weight_decay")))
+        check(group.get("momentum") != 0 or momentum == 0, about(what, NO_MOMENTUM), settings)
         check(group.get("momentum") == momentum and group.get("weight_decay") == weight_decay,
-              f"{what}: both groups get momentum={momentum} and weight_decay={weight_decay}: "
-              f"pass momentum=momentum, weight_decay=weight_decay to torch.optim.SGD", settings)
+              t("{what}: both groups get momentum={momentum} and weight_decay={weight_decay}: "
+                "pass momentum=momentum, weight_decay=weight_decay to torch.optim.SGD",
+                what=what, momentum=str(momentum), weight_decay=str(weight_decay)), settings)
 
 
 # ---------------------------------------------------------------------- freeze_backbone
@@ -383,57 +429,63 @@ def test_make_optimizer(sub, lr, kwargs, momentum, weight_decay, what):
                  id="other-model"),
 ])
 def test_freeze_backbone(sub, spec, head_flags, names):
-    """freeze_backbone: every parameter outside fc gets requires_grad False; fc is left as it
-    was; the model passed in is changed and returned."""
+    """freeze_backbone: every parameter outside fc gets requires_grad False; fc is left as it was.
+
+    The model passed in is changed and returned."""
     outcome = sub.run("freeze_backbone", spec)
-    for label, value in (("the returned model", outcome.result),
-                         ("the model you were given", outcome.args_after[0])):
-        what = f"freeze_backbone: {label}"
+    for label, value in ((N_("the returned model"), outcome.result),
+                         (N_("the model you were given"), outcome.args_after[0])):
+        what = t("freeze_backbone: {label}", label=label)
         got = {n: bool(p.requires_grad) for n, p in module(value, what)["parameters"].items()}
         expected = {**{n: False for n in names}, **head_flags}
-        details = f"expected requires_grad {expected}\n     got {got}"
+        details = t("expected requires_grad {expected}\n     got {got}", expected=str(expected),
+                    got=str(got))
         head = {n: got.get(n) for n in head_flags}
         if head != head_flags and not any(head.values()):
-            check(any(got.get(n) for n in names), f"{what}: {FROZE_EVERYTHING}", details)
-            check(False, f"{what}: {FROZE_HEAD_INSTEAD}", details)
-        check(head == head_flags, f"{what}: leave fc's requires_grad as it was", details)
-        still = [n for n in names if got.get(n)]
-        check(not still or not all(n.startswith("fc") for n in still), f"{what}: {FC_PREFIX}",
+            check(any(got.get(n) for n in names), about(what, FROZE_EVERYTHING), details)
+            check(False, about(what, FROZE_HEAD_INSTEAD), details)
+        check(head == head_flags, t("{what}: leave fc's requires_grad as it was", what=what),
               details)
-        check(got == expected, f"{what}: every parameter outside fc should have requires_grad "
-              f"False", details)
+        still = [n for n in names if got.get(n)]
+        check(not still or not all(n.startswith("fc") for n in still), about(what, FC_PREFIX),
+              details)
+        check(got == expected, t("{what}: every parameter outside fc should have requires_grad "
+                                 "False", what=what), details)
 
 
 # ---------------------------------------------------------------------- fine_tune
 
 
 def expect_losses(losses, epochs, what):
-    check(isinstance(losses, list), f"{what} should return a list of {epochs} Python floats",
-          f"got {str(losses)[:200]}")
-    count = f"got {len(losses)} losses"
-    check(len(losses) != epochs + 1, f"{what}: {EXTRA_EPOCH}", count)
-    check(len(losses) != epochs - 1, f"{what}: {MISSING_EPOCH}", count)
-    check(len(losses) == epochs, f"{what} should return one loss per epoch ({epochs})", count)
-    check(all(type(v) is float for v in losses), f"{what}: {NOT_FLOATS}",
-          f"got {str(losses)[:200]}")
+    got = t("got {got}", got=str(losses)[:200])
+    check(isinstance(losses, list),
+          t("{what} should return a list of {epochs} Python floats", what=what, epochs=epochs),
+          got)
+    count = t("got {count} losses", count=len(losses))
+    check(len(losses) != epochs + 1, about(what, EXTRA_EPOCH), count)
+    check(len(losses) != epochs - 1, about(what, MISSING_EPOCH), count)
+    check(len(losses) == epochs,
+          t("{what} should return one loss per epoch ({epochs})", what=what, epochs=epochs), count)
+    check(all(type(v) is float for v in losses), about(what, NOT_FLOATS), got)
     return torch.tensor(losses, dtype=torch.float64)
 
 
 @pytest.mark.points(1)
 def test_fine_tune_lr_zero(sub):
-    """With lr=0 and a zero head nothing moves: every epoch's loss is log(5) = 1.6094, a Python
-    float; x and y are untouched; epochs=0 gives []."""
+    """With lr=0 and a zero head nothing moves: every epoch's loss is log(5) = 1.6094.
+
+    The losses are Python floats; x and y are untouched; epochs=0 gives []."""
     x, y = X.clone(), Y.clone()
-    what = "fine_tune(zero-head model, x, y, epochs=2, lr=0, batch_size=64)"
+    what = t("fine_tune(zero-head model, x, y, epochs=2, lr=0, batch_size=64)")
     outcome = call(sub.run, "fine_tune", model(zero_head=True), x, y, 2, 0.0, 64, what=what)
     losses = expect_losses(outcome.result, 2, what)
-    after = module(outcome.args_after[0], "the model you passed")
+    after = module(outcome.args_after[0], YOUR_MODEL)
     check(not after["parameters"]["fc.weight"].any() and after.get("fc") == {
-        "in_features": 32, "out_features": 5}, f"{what}: {HEAD_UNTRAINED}")
+        "in_features": 32, "out_features": 5}, about(what, HEAD_UNTRAINED))
     # a zero head gives every class the same score, and lr=0 changes nothing
-    expect_close(losses, t(math.log(5), math.log(5)), what=f"{what}: the epoch losses")
+    expect_close(losses, tensor(math.log(5), math.log(5)), what=about(what, EPOCH_LOSSES))
     expect_untouched((x, y), outcome.args_after[1:3], what=what, names=("x", "y"))
-    what = "fine_tune(zero-head model, x, y, epochs=0, lr=0.03)"
+    what = t("fine_tune(zero-head model, x, y, epochs=0, lr=0.03)")
     expect_losses(sub.fine_tune(model(zero_head=True), x, y, 0, 0.03), 0, what)
 
 
@@ -441,25 +493,25 @@ def test_fine_tune_lr_zero(sub):
 def test_fine_tune_worked_example(sub):
     """Zero head, 3 epochs, lr 0.03, batch 64, generator(0) on the 226 digits: the losses fall."""
     sub.seed = 1  # the global RNG (which your fine_tune must not use) starts from seed 1
-    what = "fine_tune(zero-head model, x, y, 3, 0.03, 64, generator(0))"
+    what = t("fine_tune(zero-head model, x, y, 3, 0.03, 64, generator(0))")
     losses = expect_losses(call(sub.fine_tune, model(zero_head=True), X, Y, 3, 0.03, 64,
                                 generator(0), what=what), 3, what)
     # 226 samples: each epoch takes 4 steps, on 64, 64, 64 and 34 samples
-    expect_close(losses, t(1.391389, 0.765242, 0.466502), rtol=1e-4, atol=1e-5,
-                 what=f"{what}: the epoch losses", mistakes=[
-                     Mistake(LOSS_AFTER_STEP, t(1.133088, 0.645945, 0.365436)),
-                     Mistake(NOT_WEIGHTED, t(1.363539, 0.743852, 0.460708)),
-                     Mistake(LAST_BATCH, t(1.433472, 0.905094, 0.647335)),
-                     Mistake(GRAD_NOT_ZEROED, t(1.388453, 1.528918, 5.547019)),
-                     Mistake(NO_SHUFFLE, t(1.355491, 0.696622, 0.410107)),
-                     Mistake(ONE_PERMUTATION, t(1.391389, 0.743153, 0.405421)),
-                     Mistake(NOT_GENERATOR, t(1.379723, 0.694659, 0.417564)),
-                     Mistake(REBUILT, t(1.391389, 0.794583, 0.608960)),
-                     Mistake(LOOP_NO_MOMENTUM, t(1.428453, 1.064150, 0.899921)),
-                     Mistake(LOOP_MULT_ON_BACKBONE, t(1.578368, 1.314246, 0.886945)),
-                     Mistake(LOOP_MULT_IGNORED, t(1.578725, 1.362160, 1.083231)),
-                     Mistake(SUMMED, t(33146.776467, 52595.340532, 51.514768)),
-                     Mistake(SUMMED, t(1213950.906267, 3365793.886574, 3131.791268)),
+    expect_close(losses, tensor(1.391389, 0.765242, 0.466502), rtol=1e-4, atol=1e-5,
+                 what=about(what, EPOCH_LOSSES), mistakes=[
+                     Mistake(LOSS_AFTER_STEP, tensor(1.133088, 0.645945, 0.365436)),
+                     Mistake(NOT_WEIGHTED, tensor(1.363539, 0.743852, 0.460708)),
+                     Mistake(LAST_BATCH, tensor(1.433472, 0.905094, 0.647335)),
+                     Mistake(GRAD_NOT_ZEROED, tensor(1.388453, 1.528918, 5.547019)),
+                     Mistake(NO_SHUFFLE, tensor(1.355491, 0.696622, 0.410107)),
+                     Mistake(ONE_PERMUTATION, tensor(1.391389, 0.743153, 0.405421)),
+                     Mistake(NOT_GENERATOR, tensor(1.379723, 0.694659, 0.417564)),
+                     Mistake(REBUILT, tensor(1.391389, 0.794583, 0.608960)),
+                     Mistake(LOOP_NO_MOMENTUM, tensor(1.428453, 1.064150, 0.899921)),
+                     Mistake(LOOP_MULT_ON_BACKBONE, tensor(1.578368, 1.314246, 0.886945)),
+                     Mistake(LOOP_MULT_IGNORED, tensor(1.578725, 1.362160, 1.083231)),
+                     Mistake(SUMMED, tensor(33146.776467, 52595.340532, 51.514768)),
+                     Mistake(SUMMED, tensor(1213950.906267, 3365793.886574, 3131.791268)),
                  ])
 
 
@@ -470,68 +522,78 @@ def test_fine_tune_worked_example(sub):
     pytest.param(0.001, "float64", id="float64-model"),
 ])
 def test_fine_tune_frozen_backbone(sub, lr, dtype):
-    """Backbone frozen, zero head, 2 epochs, lr 0.001, generator(0): only the head moves; the
-    losses are [1.598789, 1.517246] and fc.bias ends at the values below (float32 or float64)."""
-    what = (f"fine_tune({dtype} zero-head model with the backbone frozen, x, y, 2, lr=0.001, 64, "
-            f"generator(0))")
+    """Backbone frozen, zero head, 2 epochs, lr 0.001, generator(0): only the head moves.
+
+    The losses are [1.598789, 1.517246] and fc.bias ends at the values below (float32 or
+    float64)."""
+    what = t("fine_tune({dtype} zero-head model with the backbone frozen, x, y, 2, lr=0.001, 64, "
+             "generator(0))", dtype=dtype)
     x = X.to(getattr(torch, dtype))
     frozen_model = model(zero_head=True, frozen=["backbone"], dtype=dtype)
     losses = expect_losses(call(sub.fine_tune, frozen_model, x, Y, 2, lr, 64, generator(0),
                                 what=what), 2, what)
     # With the backbone frozen, only the head can learn: equal losses mean it did not.
-    check(abs(losses[0] - losses[1]) > 1e-6, f"{what}: the loss does not change from one epoch "
-          f"to the next, so the head is not learning: {HEAD_UNTRAINED}", f"got {losses.tolist()}")
-    expect_close(losses, t(1.598789, 1.517246), rtol=1e-4, atol=1e-5,
-                 what=f"{what}: the epoch losses", mistakes=[
-                     Mistake(SUMMED, t(1.257911, 0.683905)),
-                     Mistake(SUMMED, t(76.468398, 41.364684)),
-                     Mistake(LOSS_AFTER_STEP, t(1.582843, 1.487701)),
-                     Mistake(NOT_WEIGHTED, t(1.597196, 1.511316)),
-                     Mistake(LAST_BATCH, t(1.601196, 1.550977)),
-                     Mistake(GRAD_NOT_ZEROED, t(1.595290, 1.395298)),
-                     Mistake(NO_SHUFFLE, t(1.596158, 1.513520)),
-                     Mistake(ONE_PERMUTATION, t(1.598789, 1.515381)),
-                     Mistake(REBUILT, t(1.598789, 1.538428)),
-                     Mistake(LOOP_NO_MOMENTUM, t(1.601600, 1.574743)),
-                     Mistake(HEAD_AT_BASE_LR, t(1.608353, 1.599589)),
+    check(abs(losses[0] - losses[1]) > 1e-6,
+          t("{what}: the loss does not change from one epoch to the next, so the head is not "
+            "learning: {reason}", what=what, reason=HEAD_UNTRAINED),
+          t("got {got}", got=str(losses.tolist())))
+    expect_close(losses, tensor(1.598789, 1.517246), rtol=1e-4, atol=1e-5,
+                 what=about(what, EPOCH_LOSSES), mistakes=[
+                     Mistake(SUMMED, tensor(1.257911, 0.683905)),
+                     Mistake(SUMMED, tensor(76.468398, 41.364684)),
+                     Mistake(LOSS_AFTER_STEP, tensor(1.582843, 1.487701)),
+                     Mistake(NOT_WEIGHTED, tensor(1.597196, 1.511316)),
+                     Mistake(LAST_BATCH, tensor(1.601196, 1.550977)),
+                     Mistake(GRAD_NOT_ZEROED, tensor(1.595290, 1.395298)),
+                     Mistake(NO_SHUFFLE, tensor(1.596158, 1.513520)),
+                     Mistake(ONE_PERMUTATION, tensor(1.598789, 1.515381)),
+                     Mistake(REBUILT, tensor(1.598789, 1.538428)),
+                     Mistake(LOOP_NO_MOMENTUM, tensor(1.601600, 1.574743)),
+                     Mistake(HEAD_AT_BASE_LR, tensor(1.608353, 1.599589)),
                  ])
     # The same run, with generator=None: the global RNG, seeded with 0, shuffles the same way;
     # the model comes back, trained in place.
     sub.seed = 0
     outcome = call(sub.run, "fine_tune", frozen_model, x, Y, 2, lr, 64, what=what)
-    after = module(outcome.args_after[0], "the model you passed")
+    after = module(outcome.args_after[0], YOUR_MODEL)
     pretrained = dict(tinynet.load_pretrained().named_parameters())
     for name in BACKBONE:
         check(not after["parameters"][name].requires_grad,
-              f"{what}: fine_tune must leave requires_grad as it was (the backbone stays frozen)")
+              t("{what}: fine_tune must leave requires_grad as it was (the backbone stays frozen)",
+                what=what))
         expect_close(after["parameters"][name].detach(), pretrained[name].detach().to(x.dtype),
-                     what=f"{what}: the frozen {name} (it must not change)")
+                     what=t("{what}: the frozen {name} (it must not change)", what=what,
+                            name=name))
     expect_close(after["parameters"]["fc.bias"].detach(),
                  torch.tensor([-0.003154, 0.002141, 0.002781, -0.000706, -0.001062], dtype=x.dtype),
-                 rtol=1e-3, atol=2e-6, what=f"{what}: fc.bias after training, in place")
+                 rtol=1e-3, atol=2e-6, what=t("{what}: fc.bias after training, in place",
+                                              what=what))
     expect_untouched((x, Y), outcome.args_after[1:3], what=what, names=("x", "y"))
 
 
 @pytest.mark.points(1)
 def test_fine_tune_beats_training_from_scratch(sub):
-    """Fine-tuned on 150 of the 226 training digits (5 epochs, lr 0.03, batch 64), the pretrained
-    TinyNet with a new head classifies the other 76 at 85 % or better (2 runs; the reference:
-    92.8 %, a from-scratch TinyNet 67.1 %)."""
+    """Fine-tuned on 150 of the 226 training digits, the pretrained TinyNet is 85 % accurate on the rest.
+
+    5 epochs, lr 0.03, batch 64, a new head, 2 runs (the reference: 92.8 %, a from-scratch
+    TinyNet 67.1 %)."""
     keep = torch.arange(len(X)) % 3 != 0
     x, y, x_held, y_held = X[keep], Y[keep], X[~keep], Y[~keep]
-    what = "fine_tune(pretrained TinyNet with a new head, 150 digits, epochs=5, lr=0.03)"
+    what = t("fine_tune(pretrained TinyNet with a new head, 150 digits, epochs=5, lr=0.03)")
     accuracies = []
     for seed in (0, 1):
         sub.seed = seed  # generator=None: the global RNG, seeded with `seed`, shuffles
         outcome = call(sub.run, "fine_tune", built_by(source_fn(SEEDED, "make_seeded"), seed),
                        x, y, 5, 0.03, 64, what=what)
         expect_losses(outcome.result, 5, what)
-        after = module(outcome.args_after[0], "the model you passed")
+        after = module(outcome.args_after[0], YOUR_MODEL)
         check(after.get("fc") == {"in_features": 32, "out_features": 5},
-              f"{what}: fine_tune must train the model's own head, not replace it")
+              t("{what}: fine_tune must train the model's own head, not replace it", what=what))
         net = tinynet.TinyNet(5)
         net.load_state_dict({k: v.detach().float() for k, v in after["parameters"].items()})
         accuracies.append(tinynet.accuracy(net, x_held, y_held))
     mean = sum(accuracies) / len(accuracies)
-    check(mean >= 0.85, f"{what}: the mean accuracy on the 76 held-out training digits should "
-          f"be at least 85 %", f"got {mean:.1%} (runs: {', '.join(f'{a:.1%}' for a in accuracies)})")
+    check(mean >= 0.85, t("{what}: the mean accuracy on the 76 held-out training digits should "
+                          "be at least 85 %", what=what),
+          t("got {mean} (runs: {runs})", mean=f"{mean:.1%}",
+            runs=", ".join(f"{a:.1%}" for a in accuracies)))

@@ -1,5 +1,5 @@
 """mistake: starts the product from torch.ones(x.shape), which is float32, so depth 0 returns float32 ones for a float64 x
-named: dtype
+named: keep the dtype
 function: chain_grad
 
 Catalog entry: the reference solution with this one mistake in chain_grad.

@@ -1,5 +1,5 @@
 """mistake: gets the cross-entropy gradient from autograd (disabled while graded) instead of the formula (softmax − one-hot) / N
-named: autograd
+named: autograd is disabled
 function: cross_entropy_grad
 
 Catalog entry: the reference solution with this one mistake in cross_entropy_grad.

@@ -1,5 +1,5 @@
 """mistake: converts the mask with .float(), so a float64 input gets a float32 derivative
-named: dtype
+named: keep the dtype
 function: relu_grad
 
 Catalog entry: the reference solution with this one mistake in relu_grad.

@@ -1,5 +1,5 @@
 """mistake: takes the max and the sum without keepdim=True, so they broadcast against the wrong axis of a 2-D input
-named: keepdim
+named: without keepdim
 function: softmax
 
 Catalog entry: the reference solution with this one mistake in softmax.

@@ -1,5 +1,5 @@
 """mistake: leaves the new head with nn.Linear's default initialisation (no xavier_uniform_ weight, no zero bias)
-named: xavier_uniform_
+named: not initialised by xavier_uniform_
 function: replace_head
 
 Catalog entry: the reference solution with this one mistake in replace_head.

@@ -1,5 +1,5 @@
 """mistake: shuffles with torch.randperm(N) without passing the generator, so the given generator does not control the order
-named: generator
+named: global rng
 function: fine_tune
 
 Catalog entry: the reference solution with this one mistake in fine_tune.

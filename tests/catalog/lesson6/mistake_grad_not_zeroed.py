@@ -1,5 +1,5 @@
 """mistake: never calls optimizer.zero_grad(), so gradients pile up from one step to the next
-named: zero_grad
+named: pile up
 function: fine_tune
 
 Catalog entry: the reference solution with this one mistake in fine_tune.

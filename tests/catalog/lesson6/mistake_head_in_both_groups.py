@@ -1,5 +1,5 @@
 """mistake: puts every trainable parameter, the head's included, in the backbone group and the head's again in the head group
-named: more than one parameter group
+named: in both groups
 function: param_groups
 
 Catalog entry: the reference solution with this one mistake in param_groups.

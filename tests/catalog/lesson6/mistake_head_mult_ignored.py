@@ -1,5 +1,5 @@
 """mistake: puts the head in its own group but gives it the same learning rate as the backbone (head_mult never used)
-named: lr * head_mult
+named: at the backbone's rate
 function: param_groups
 
 Catalog entry: the reference solution with this one mistake in param_groups.

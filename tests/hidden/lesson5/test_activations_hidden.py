@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.checks import (
+    N_,
     Mistake,
     close,
     exercise_file,
@@ -22,6 +23,7 @@ from grader.checks import (
     expect_contract,
     expect_exact,
     expect_raises,
+    t,
 )
 
 F64 = torch.float64
@@ -67,7 +69,7 @@ ONE_HOT_AXIS = public.ONE_HOT_AXIS
 FACTORS_AT_X = public.FACTORS_AT_X
 ONE_LAYER_LATE = public.ONE_LAYER_LATE
 ADDED = public.ADDED
-DIVIDED_TWICE = "the gradient is divided by N twice: it is (softmax − one-hot) / N"
+DIVIDED_TWICE = N_("the gradient is divided by N twice: it is (softmax − one-hot) / N")
 
 
 # ---------------------------------------------------------------------- oracle (checker only)
@@ -239,7 +241,7 @@ def chain_mistakes(x, depth, activation):
         total = torch.ones_like(x)
         for a in inputs[:depth]:
             total = total * wrong_derivative(a)
-        wrong.append(Mistake(f"the layer derivative is wrong, {message}", total))
+        wrong.append(Mistake(public.wrong_layer(message), total))
     return wrong
 
 
@@ -434,7 +436,8 @@ def test_softmax_values(sub, rng, dtype, shape, dim):
     """softmax(z, dim) = exp(z) / Σ exp(z) along dim; entries along dim sum to 1."""
     z, z64 = draw(rng, shape, dtype, scale=3.0)
     expect_close(sub.softmax(z, dim=dim), torch.softmax(z64, dim=dim).to(dtype),
-                 what=f"softmax(z, dim={dim}) for z of shape {shape}", nonfinite=NO_MAX,
+                 what=t("softmax(z, dim={dim}) for z of shape {shape}", dim=dim, shape=str(shape)),
+                 nonfinite=NO_MAX,
                  mistakes=lambda: softmax_mistakes(z64, dim))
 
 
@@ -458,7 +461,7 @@ def test_softmax_stable_for_huge_logits(sub, rng, dtype, dim):
     z64 = z.to(F64)
     got = sub.softmax(z, dim=dim)
     expect_close(got, torch.softmax(z64, dim=dim).to(dtype),
-                 what=f"softmax(z, dim={dim}) for logits up to ±1e4",
+                 what=t("softmax(z, dim={dim}) for logits up to ±1e4", dim=dim),
                  nonfinite=softmax_nonfinite(got, z64, dim), mistakes=lambda: softmax_mistakes(z64, dim))
 
 
@@ -498,7 +501,7 @@ def test_cross_entropy_values(sub, rng, dtype, n, c):
     logits, logits64, target = classification(rng, n, c, dtype)
     expected = cross_entropy(logits64, target)
     expect_close(sub.cross_entropy(logits, target), expected.to(dtype),
-                 what=f"cross_entropy(logits of shape ({n}, {c}), target)",
+                 what=t("cross_entropy(logits of shape ({n}, {c}), target)", n=n, c=c),
                  nonfinite=CE_NONFINITE, mistakes=lambda: ce_mistakes(logits64, target, expected))
 
 
@@ -538,7 +541,7 @@ def test_cross_entropy_grad_values(sub, rng, dtype, n, c):
     logits, logits64, target = classification(rng, n, c, dtype)
     expected = cross_entropy_grad(logits64, target)
     expect_close(sub.cross_entropy_grad(logits, target), expected.to(dtype),
-                 what=f"cross_entropy_grad(logits of shape ({n}, {c}), target)",
+                 what=t("cross_entropy_grad(logits of shape ({n}, {c}), target)", n=n, c=c),
                  nonfinite=NO_MAX, mistakes=lambda: grad_mistakes(logits64, target, expected))
 
 
@@ -601,7 +604,8 @@ def test_chain_grad_values(sub, rng, dtype, activation, depth):
     """chain_grad = act'(a₀)·act'(a₁)·…·act'(a_{depth−1}), a₀ = x, a_{k+1} = act(a_k)."""
     x, x64 = chain_input(rng, (3, 4), dtype)
     expect_close(sub.chain_grad(x, depth, activation), chain_grad(x64, depth, activation).to(dtype),
-                 what=f'chain_grad(x, depth={depth}, "{activation}")',
+                 what=t('chain_grad(x, depth={depth}, "{activation}")', depth=depth,
+                        activation=activation),
                  nonfinite=chain_nonfinite(activation),
                  mistakes=lambda: chain_mistakes(x64, depth, activation))
 
@@ -614,7 +618,7 @@ def test_chain_grad_depth_zero_is_ones(sub, rng, dtype, activation):
     """depth 0 is the identity: its derivative is 1 everywhere, in x's shape and dtype."""
     x, x64 = chain_input(rng, (5,), dtype)
     expect_close(sub.chain_grad(x, 0, activation), torch.ones(5, dtype=dtype),
-                 what=f'chain_grad(x, depth=0, "{activation}")',
+                 what=t('chain_grad(x, depth=0, "{activation}")', activation=activation),
                  mistakes=lambda: chain_mistakes(x64, 0, activation))
 
 
@@ -625,7 +629,7 @@ def test_chain_grad_is_exact(sub, rng, activation):
     """chain_grad in float64 is the product's value to ~1e-12, not a finite difference."""
     x = moderate(rng, (12,), zeros=True)
     expect_exact(sub.chain_grad(x, 3, activation), chain_grad(x, 3, activation),
-                 what=f'chain_grad(x, depth=3, "{activation}") in float64',
+                 what=t('chain_grad(x, depth=3, "{activation}") in float64', activation=activation),
                  mistakes=lambda: chain_mistakes(x, 3, activation))
 
 
@@ -658,7 +662,7 @@ def test_chain_grad_rejects_unknown_activation(sub, rng, activation, depth):
     """An activation other than "sigmoid", "tanh", "relu" raises ValueError, even at depth 0."""
     x, _ = chain_input(rng, (3,), F64)
     expect_raises(ValueError, sub.chain_grad, x, depth, activation,
-                  what=f'chain_grad(x, {depth}, "{activation}")',
+                  what=t('chain_grad(x, {depth}, "{activation}")', depth=depth, activation=activation),
                   why='for an activation other than "sigmoid", "tanh" or "relu"')
 
 
@@ -669,7 +673,8 @@ def test_chain_grad_rejects_negative_depth(sub, rng, activation):
     """A negative depth raises ValueError."""
     x, _ = chain_input(rng, (3,), F64)
     expect_raises(ValueError, sub.chain_grad, x, -1, activation,
-                  what=f'chain_grad(x, -1, "{activation}")', why="for a negative depth")
+                  what=t('chain_grad(x, -1, "{activation}")', activation=activation),
+                  why="for a negative depth")
 
 
 # ---------------------------------------------------------------------- results never require grad
@@ -711,6 +716,6 @@ def test_results_are_detached(sub, rng, function):
     args, expected, mistakes, nonfinite = detached_case(rng, function)
     outcome = sub.run(function, *args)
     names = ("logits", "target") if function.startswith("cross") else ("x",)
-    what = f"{function} with an argument that requires grad"
+    what = t("{function} with an argument that requires grad", function=function)
     expect_contract(outcome, args, what=what, names=names)
     expect_close(outcome.result, expected, what=what, mistakes=mistakes, nonfinite=nonfinite)

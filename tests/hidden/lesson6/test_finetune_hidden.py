@@ -34,8 +34,10 @@ import torch
 import torch.nn.functional as F
 
 from grader.checks import (
+    N_,
     Mismatch,
     RemoteRaised,
+    Text,
     built_by,
     close,
     exercise_file,
@@ -43,6 +45,7 @@ from grader.checks import (
     generator,
     helper_object,
     source_fn,
+    t,
 )
 from grader.checks import oracle as memoized
 
@@ -85,75 +88,78 @@ OLD_CLASSES = public.OLD_CLASSES
 ONE_PERMUTATION = public.ONE_PERMUTATION
 REBUILT = public.REBUILT
 SUMMED = public.SUMMED
+THE_MODEL = N_("the model")
+EPOCH_LOSSES = public.EPOCH_LOSSES
+about = public.about
 
 
-SAME_OBJECT = ("replace_head must change the model it is given and return that same model "
-               "object: the caller's model still has its old head (was the head replaced on a "
-               "copy?); assign model.fc = ... and return model")
-NOT_NEW_HEAD = ("the head was not replaced: with num_classes equal to the old number of outputs "
-                "the model must still get a new head (nn.Linear, xavier_uniform_ weight, zero "
-                "bias); the old head's weights encode the old classes")
-BIAS_NOT_ZERO = ("the new head's bias must be a zero bias (nn.init.zeros_(head.bias)); "
-                 "nn.Linear's default bias is random")
-NOT_XAVIER = ("the new head's weight is not initialised by xavier_uniform_: nn.Linear's default "
-              "init is U(±1/√fan_in); call nn.init.xavier_uniform_(head.weight), which draws "
-              "from U(±√(6 / (fan_in + fan_out)))")
-BACKBONE_CHANGED = ("replace_head changed the backbone: only fc may change, every other "
-                    "parameter keeps its values and its requires_grad")
+SAME_OBJECT = N_("replace_head must change the model it is given and return that same model "
+                 "object: the caller's model still has its old head (was the head replaced on a "
+                 "copy?); assign model.fc = ... and return model")
+NOT_NEW_HEAD = N_("the head was not replaced: with num_classes equal to the old number of outputs "
+                  "the model must still get a new head (nn.Linear, xavier_uniform_ weight, zero "
+                  "bias); the old head's weights encode the old classes")
+BIAS_NOT_ZERO = N_("the new head's bias must be a zero bias (nn.init.zeros_(head.bias)); "
+                   "nn.Linear's default bias is random")
+NOT_XAVIER = N_("the new head's weight is not initialised by xavier_uniform_: nn.Linear's default "
+                "init is U(±1/√fan_in); call nn.init.xavier_uniform_(head.weight), which draws "
+                "from U(±√(6 / (fan_in + fan_out)))")
+BACKBONE_CHANGED = N_("replace_head changed the backbone: only fc may change, every other "
+                      "parameter keeps its values and its requires_grad")
 
-FROZEN_LISTED = ("frozen parameters (requires_grad False) are listed in a group: leave them out "
-                 "of both groups, an optimizer has nothing to do with them")
-ORDER = ("the parameters are not in named_parameters() order: keep the order in which "
-         "model.named_parameters() lists them inside each group")
-SWAPPED = "the two groups are swapped: the backbone group comes first, the head group second"
-MULT_HARDCODED = ("the head's lr is 10·lr whatever head_mult is: use lr * head_mult")
+FROZEN_LISTED = N_("frozen parameters (requires_grad False) are listed in a group: leave them out "
+                   "of both groups, an optimizer has nothing to do with them")
+ORDER = N_("the parameters are not in named_parameters() order: keep the order in which "
+           "model.named_parameters() lists them inside each group")
+SWAPPED = N_("the two groups are swapped: the backbone group comes first, the head group second")
+MULT_HARDCODED = N_("the head's lr is 10·lr whatever head_mult is: use lr * head_mult")
 
-NO_MOMENTUM = ("the optimizer has no momentum: pass momentum=momentum to torch.optim.SGD "
-               "(the default 0 is plain SGD)")
-WEIGHT_DECAY = ("the optimizer's weight_decay is not the weight_decay argument: pass "
-                "weight_decay=weight_decay to torch.optim.SGD")
+NO_MOMENTUM = N_("the optimizer has no momentum: pass momentum=momentum to torch.optim.SGD "
+                 "(the default 0 is plain SGD)")
+WEIGHT_DECAY = N_("the optimizer's weight_decay is not the weight_decay argument: pass "
+                  "weight_decay=weight_decay to torch.optim.SGD")
 
-FROZE_HEAD_INSTEAD = ("freeze_backbone froze the head instead of the backbone: set "
-                      "requires_grad False on every parameter outside fc and leave fc trainable")
-FROZE_EVERYTHING = ("freeze_backbone froze everything: the head must stay trainable "
-                    "(only parameters outside fc get requires_grad False), or nothing can learn")
-BACKBONE_TRAINABLE = ("freeze_backbone left some backbone parameters trainable: every parameter "
-                      "outside fc gets requires_grad False")
-HEAD_FLAGS_CHANGED = ("freeze_backbone changed the head's requires_grad: leave fc's parameters "
-                      "as they are")
+FROZE_HEAD_INSTEAD = N_("freeze_backbone froze the head instead of the backbone: set "
+                        "requires_grad False on every parameter outside fc and leave fc trainable")
+FROZE_EVERYTHING = N_("freeze_backbone froze everything: the head must stay trainable "
+                      "(only parameters outside fc get requires_grad False), or nothing can learn")
+BACKBONE_TRAINABLE = N_("freeze_backbone left some backbone parameters trainable: every parameter "
+                        "outside fc gets requires_grad False")
+HEAD_FLAGS_CHANGED = N_("freeze_backbone changed the head's requires_grad: leave fc's parameters "
+                        "as they are")
 
-NOT_WEIGHTED = ("the batch losses are averaged with equal weights: the epoch loss is the "
-                "sample-weighted mean sum(batch_loss · batch_len) / N, so the smaller last batch "
-                "counts less")
-LAST_BATCH = ("the last batch (the smaller one) is dropped: an epoch takes ceil(N / batch_size) "
-              "steps and the last slice of the permutation may be shorter")
-NO_SHUFFLE = ("the samples are never shuffled: draw perm = torch.randperm(N, generator=generator) "
-              "at the start of every epoch and take consecutive slices of it")
-HEAD_UNTRAINED = ("after fine_tune the model's head is untrained (its bias is still exactly "
-                  "zero, as a new head's): the optimizer was built before the head was replaced "
-                  "and holds the old head's parameters; fine_tune trains the head the model has "
-                  "and must not replace it")
-HEAD_RESHAPED = ("fine_tune changed the model's head: it trains the model as given and must not "
-                 "replace fc (was the optimizer built before the head was replaced?)")
+NOT_WEIGHTED = N_("the batch losses are averaged with equal weights: the epoch loss is the "
+                  "sample-weighted mean sum(batch_loss · batch_len) / N, so the smaller last batch "
+                  "counts less")
+LAST_BATCH = N_("the last batch (the smaller one) is dropped: an epoch takes ceil(N / batch_size) "
+                "steps and the last slice of the permutation may be shorter")
+NO_SHUFFLE = N_("the samples are never shuffled: draw perm = torch.randperm(N, generator=generator) "
+                "at the start of every epoch and take consecutive slices of it")
+HEAD_UNTRAINED = N_("after fine_tune the model's head is untrained (its bias is still exactly "
+                    "zero, as a new head's): the optimizer was built before the head was replaced "
+                    "and holds the old head's parameters; fine_tune trains the head the model has "
+                    "and must not replace it")
+HEAD_RESHAPED = N_("fine_tune changed the model's head: it trains the model as given and must not "
+                   "replace fc (was the optimizer built before the head was replaced?)")
 
 # PyTorch's own words when a parameter is given to an optimizer in two groups.
 BOTH_GROUPS_ERROR = "more than one parameter group"
 
 
-def fail(feedback: str, details: str = "") -> None:
+def fail(feedback: Text, details: Text | str = "") -> None:
     """Fail with the check's own words; ``details`` (anything the submission controls) is shown
     to instructors only, since this suite is hidden."""
     raise Mismatch(feedback, details)
 
 
-def call(function, *args: Any, what: str, **kwargs: Any) -> Any:
+def call(function, *args: Any, what: str | Text, **kwargs: Any) -> Any:
     """``function(*args, **kwargs)``, naming the head-in-both-groups mistake when the submission
     raises PyTorch's refusal of it (its message is matched here, never shown)."""
     try:
         return function(*args, **kwargs)
     except RemoteRaised as raised:
         if BOTH_GROUPS_ERROR in raised.message:
-            fail(f"{what}: {HEAD_TWICE}", raised.details)
+            fail(about(what, HEAD_TWICE), raised.details_text or raised.details)
         raise
 
 
@@ -275,30 +281,31 @@ def random_head(rng: torch.Generator, classes: int, fan_in: int = HIDDEN):
 
 def _kind(value: Any) -> str:
     if isinstance(value, dict) and "__object__" in value:
-        return f"a {value['__object__']}"
-    return "None" if value is None else f"a {type(value).__name__}"
+        return t("a {type}", type=str(value["__object__"]))
+    return "None" if value is None else t("a {type}", type=type(value).__name__)
 
 
 def as_module(value: Any, what: str) -> dict:
     if not (isinstance(value, dict) and value.get("__object__") == "module"
             and isinstance(value.get("parameters"), dict)
-            and all(isinstance(t, torch.Tensor) for t in value["parameters"].values())):
-        fail(f"{what} should be the model (an nn.Module)", f"it is {_kind(value)}")
+            and all(isinstance(p, torch.Tensor) for p in value["parameters"].values())):
+        fail(t("{what} should be the model (an nn.Module)", what=what),
+             t("it is {kind}", kind=_kind(value)))
     return value
 
 
 def parameters(module: dict) -> dict[str, torch.Tensor]:
-    return {n: t.detach() for n, t in module["parameters"].items()}
+    return {n: p.detach() for n, p in module["parameters"].items()}
 
 
 def flags(module: dict) -> dict[str, bool]:
-    return {n: bool(t.requires_grad) for n, t in module["parameters"].items()}
+    return {n: bool(p.requires_grad) for n, p in module["parameters"].items()}
 
 
 def head_size(module: dict, what: str) -> tuple[int, int]:
     fc = module.get("fc")
     if not isinstance(fc, dict) or not {"in_features", "out_features"} <= set(fc):
-        fail(f"{what}: model.fc should be an nn.Linear")
+        fail(t("{what}: model.fc should be an nn.Linear", what=what))
     return fc["in_features"], fc["out_features"]
 
 
@@ -309,26 +316,27 @@ def flat(params: dict[str, torch.Tensor], names: Sequence[str]) -> torch.Tensor:
 def group_contents(groups: Any, what: str) -> tuple[list[list[str]], list[Any]]:
     """The parameter names and lrs of two groups returned by param_groups (or an optimizer)."""
     if not isinstance(groups, (list, tuple)) or not all(isinstance(g, dict) for g in groups):
-        fail(f"{what} should be a list of dicts (parameter groups)", f"it is {_kind(groups)}")
+        fail(t("{what} should be a list of dicts (parameter groups)", what=what),
+             t("it is {kind}", kind=_kind(groups)))
     if len(groups) != 2:
-        fail(f"{what} should hold exactly two groups, backbone then head (even when one is "
-             f"empty)", f"it holds {len(groups)}")
+        fail(t("{what} should hold exactly two groups, backbone then head (even when one is "
+               "empty)", what=what), t("it holds {count}", count=len(groups)))
     names, lrs = [], []
     for group in groups:
         params = group.get("params")
         if not isinstance(params, (list, tuple)):
-            fail(f"{what}: each group's 'params' should be a list of parameters")
+            fail(t("{what}: each group's 'params' should be a list of parameters", what=what))
         group_names = []
         for p in params:
             if isinstance(p, dict) and p.get("__object__") == "parameter":
                 p = p["name"]  # a parameter in a returned list; in an optimizer, its name
             if not isinstance(p, str) or p.startswith("<unnamed"):
-                fail(f"{what}: 'params' should hold the model's own parameter objects (from "
-                     f"model.named_parameters()), not copies or other values")
+                fail(t("{what}: 'params' should hold the model's own parameter objects (from "
+                       "model.named_parameters()), not copies or other values", what=what))
             group_names.append(p)
         names.append(group_names)
         if "lr" not in group:
-            fail(f"{what}: each group needs its own 'lr'")
+            fail(t("{what}: each group needs its own 'lr'", what=what))
         lrs.append(group["lr"])
     return names, lrs
 
@@ -340,23 +348,28 @@ def expect_groups(groups: Any, *, what: str, backbone: list[str], head: list[str
     got_backbone, got_head = names
     listed = got_backbone + got_head
     if any(n in got_backbone for n in got_head) or len(set(listed)) != len(listed):
-        fail(f"{what}: {HEAD_TWICE}")
+        fail(about(what, HEAD_TWICE))
     if any(n in frozen for n in listed):
-        fail(f"{what}: {FROZEN_LISTED}")
+        fail(about(what, FROZEN_LISTED))
     if got_backbone == head and got_head == backbone and backbone != head:
-        fail(f"{what}: {SWAPPED}")
+        fail(about(what, SWAPPED))
     if any(n.startswith("fc") and not n.startswith("fc.") for n in got_head):
-        fail(f"{what}: {FC_PREFIX}")
-    for got, expected, part in ((got_backbone, backbone, "backbone"), (got_head, head, "head")):
+        fail(about(what, FC_PREFIX))
+    for got, expected, wrong_group in (
+        (got_backbone, backbone, N_("{what}: the backbone group should hold exactly the "
+                                    "trainable parameters outside fc ({count} of them), in "
+                                    "named_parameters() order")),
+        (got_head, head, N_("{what}: the head group should hold exactly the trainable "
+                            "parameters of fc ({count} of them), in named_parameters() order")),
+    ):
         if got != expected:
             if sorted(got) == sorted(expected):
-                fail(f"{what}: {ORDER}")
-            fail(f"{what}: the {part} group should hold exactly the trainable parameters "
-                 f"{'outside' if part == 'backbone' else 'of'} fc ({len(expected)} of them), "
-                 f"in named_parameters() order", f"it holds {len(got)} parameters")
+                fail(about(what, ORDER))
+            fail(t(wrong_group, what=what, count=len(expected)),
+                 t("it holds {count} parameters", count=len(got)))
     for got in lrs:
         if isinstance(got, bool) or not isinstance(got, float):
-            fail(f"{what}: {LR_NOT_FLOAT}", f"a group's lr is {_kind(got)}")
+            fail(about(what, LR_NOT_FLOAT), t("a group's lr is {kind}", kind=_kind(got)))
     expected_lrs = (lr, lr * head_mult)
 
     def near(a: float, b: float) -> bool:
@@ -365,14 +378,15 @@ def expect_groups(groups: Any, *, what: str, backbone: list[str], head: list[str
     if all(near(g, e) for g, e in zip(lrs, expected_lrs, strict=True)):
         return
     if head_mult != 1 and near(lrs[0], lr * head_mult) and near(lrs[1], lr):
-        fail(f"{what}: {MULT_ON_BACKBONE}")
+        fail(about(what, MULT_ON_BACKBONE))
     if head_mult != 1 and near(lrs[0], lr) and near(lrs[1], lr):
-        fail(f"{what}: {MULT_IGNORED}")
+        fail(about(what, MULT_IGNORED))
     if head_mult != 10 and near(lrs[0], lr) and near(lrs[1], 10 * lr):
-        fail(f"{what}: {MULT_HARDCODED}")
-    fail(f"{what}: the groups' learning rates should be lr = {lr:g} for the backbone and "
-         f"lr * head_mult = {lr * head_mult:g} for the head",
-         f"they are {lrs[0]!r} and {lrs[1]!r}")
+        fail(about(what, MULT_HARDCODED))
+    fail(t("{what}: the groups' learning rates should be lr = {lr} for the backbone and "
+           "lr * head_mult = {head_lr} for the head", what=what, lr=f"{lr:g}",
+           head_lr=f"{lr * head_mult:g}"),
+         t("they are {first} and {second}", first=repr(lrs[0]), second=repr(lrs[1])))
 
 
 # ---------------------------------------------------------------------- the trainer (checker)
@@ -507,14 +521,22 @@ def merge_alike(wrong):
         for entry in merged:
             if entry[3].shape == value.shape and close(entry[3], value, 1e-9, 1e-12):
                 if message not in entry[0]:
-                    entry[0] = f"{entry[0]}; or {message}"
+                    entry[0].append(message)
                 break
         else:
-            merged.append([message, losses, params, value])
-    return [(message, losses, params) for message, losses, params, _ in merged]
+            merged.append([[message], losses, params, value])
+    return [(either(messages), losses, params) for messages, losses, params, _ in merged]
 
 
-LOOP = ("(make_optimizer built once; per epoch one torch.randperm(N, generator=generator); per "
+def either(messages: list[str]) -> str | Text:
+    """One mistake's message, or "first; or second" for mistakes that look alike here."""
+    text: str | Text = messages[0]
+    for message in messages[1:]:
+        text = t("{first}; or {second}", first=text, second=message)
+    return text
+
+
+LOOP = N_("(make_optimizer built once; per epoch one torch.randperm(N, generator=generator); per "
         "batch zero_grad, backward, step; losses the sample-weighted mean of the batch losses "
         "measured before each step)")
 
@@ -527,43 +549,45 @@ def expect_values(got: torch.Tensor, expected: torch.Tensor, wrong: list[tuple[s
         return
     for message, value in wrong:  # a mistake's run may diverge too: match it before saying so
         if close(got, value, rtol, atol):
-            fail(f"{what}: {message}")
+            fail(about(what, message))
     if not torch.isfinite(got).all():
-        fail(f"{what} contain nan or inf: the training diverged")
-    fail(f"{what} differ from the loop the exercise describes {LOOP}")
+        fail(t("{what} contain nan or inf: the training diverged", what=what))
+    fail(t("{what} differ from the loop the exercise describes {loop}", what=what, loop=LOOP))
 
 
 def expect_losses(got: Any, expected: list[float], wrong, *, epochs: int, dtype: torch.dtype,
                   what: str) -> None:
     if not isinstance(got, (list, tuple)):
-        fail(f"{what} should return a list of {epochs} Python floats", f"it returned {_kind(got)}")
+        fail(t("{what} should return a list of {epochs} Python floats", what=what, epochs=epochs),
+             t("it returned {kind}", kind=_kind(got)))
     expect_epoch_count(got, epochs, what=what)
     if any(isinstance(v, bool) or not isinstance(v, float) for v in got):
-        fail(f"{what}: {NOT_FLOATS}")
+        fail(about(what, NOT_FLOATS))
     expect_values(torch.tensor(got, dtype=F64), torch.tensor(expected, dtype=F64),
                   [(m, torch.tensor(losses, dtype=F64)) for m, losses, _ in wrong],
-                  what=f"{what}: the epoch losses", dtype=dtype)
+                  what=about(what, EPOCH_LOSSES), dtype=dtype)
 
 
 def expect_epoch_count(got: Sequence, epochs: int, *, what: str) -> None:
     """One loss per epoch; one too many or too few is named."""
     if len(got) == epochs:
         return
-    details = f"{len(got)} losses for epochs={epochs}"
+    details = t("{count} losses for epochs={epochs}", count=len(got), epochs=epochs)
     if len(got) == epochs + 1:
-        fail(f"{what}: {EXTRA_EPOCH}", details)
+        fail(about(what, EXTRA_EPOCH), details)
     if len(got) == epochs - 1:
-        fail(f"{what}: {MISSING_EPOCH}", details)
-    fail(f"{what} should return one loss per epoch ({epochs})", details)
+        fail(about(what, MISSING_EPOCH), details)
+    fail(t("{what} should return one loss per epoch ({epochs})", what=what, epochs=epochs),
+         details)
 
 
 def expect_same_head(module: dict, start: dict[str, torch.Tensor], *, what: str) -> None:
     """fine_tune trained the head the model was given instead of putting in a new one."""
     params = parameters(module)
     if set(params) != set(start) or any(params[n].shape != start[n].shape for n in params):
-        fail(f"{what}: {HEAD_RESHAPED}")
+        fail(about(what, HEAD_RESHAPED))
     if not torch.equal(params["fc.bias"], start["fc.bias"]) and not params["fc.bias"].any():
-        fail(f"{what}: {HEAD_UNTRAINED}")
+        fail(about(what, HEAD_UNTRAINED))
 
 
 def expect_weights(module: dict, expected: dict, wrong, *, dtype: torch.dtype, what: str) -> None:
@@ -571,7 +595,7 @@ def expect_weights(module: dict, expected: dict, wrong, *, dtype: torch.dtype, w
     names = list(expected)
     expect_values(flat(parameters(module), names), flat(expected, names),
                   [(m, flat(p, names)) for m, _, p in wrong],
-                  what=f"{what}: the model's weights after training", dtype=dtype)
+                  what=t("{what}: the model's weights after training", what=what), dtype=dtype)
 
 
 # ---------------------------------------------------------------------- replace_head
@@ -582,50 +606,55 @@ def expect_xavier(weight: torch.Tensor, what: str) -> None:
     a = math.sqrt(6 / (fan_in + fan_out))
     w = weight.detach().to(F64)
     if float(w.abs().max()) > a * (1 + 1e-5):
-        fail(f"{what}: {NOT_XAVIER} (weights lie outside ±{a:.3f})")
+        fail(t("{what}: {reason} (weights lie outside ±{bound})", what=what, reason=NOT_XAVIER,
+               bound=f"{a:.3f}"))
     if w.numel() >= 90:
         ratio = float(w.std()) / (a / math.sqrt(3))
         if not 0.75 < ratio < 1.25:
-            fail(f"{what}: {NOT_XAVIER}")
+            fail(about(what, NOT_XAVIER))
 
 
 def expect_zero_bias(bias: torch.Tensor, what: str) -> None:
     if bias.any():
-        fail(f"{what}: {BIAS_NOT_ZERO}")
+        fail(about(what, BIAS_NOT_ZERO))
 
 
 def expect_new_head(outcome, classes: int, *, what: str, fan_in: int = HIDDEN,
                     backbone_before: dict[str, torch.Tensor] | None = None,
                     dtype: torch.dtype = F32) -> dict[str, torch.Tensor]:
     """The returned model has a new, trainable head; the argument is that same model."""
-    result = as_module(outcome.result, f"{what}'s result")
+    result = as_module(outcome.result, t("{what}'s result", what=what))
     size = head_size(result, what)
     if size[1] == 5 != classes:
-        fail(f"{what}: {OLD_CLASSES}")
+        fail(about(what, OLD_CLASSES))
     if size != (fan_in, classes):
-        fail(f"{what}: model.fc should be nn.Linear({fan_in}, {classes}) (use "
-             f"model.fc.in_features and num_classes)", f"it maps {size[0]} -> {size[1]}")
+        fail(t("{what}: model.fc should be nn.Linear({fan_in}, {classes}) (use "
+               "model.fc.in_features and num_classes)", what=what, fan_in=fan_in,
+               classes=classes),
+             t("it maps {inputs} -> {outputs}", inputs=size[0], outputs=size[1]))
     params = parameters(result)
     if not {"fc.weight", "fc.bias"} <= set(params):
-        fail(f"{what}: model.fc should be an nn.Linear with a weight and a bias")
+        fail(t("{what}: model.fc should be an nn.Linear with a weight and a bias", what=what))
     weight, bias = params["fc.weight"], params["fc.bias"]
     if weight.dtype != dtype or bias.dtype != dtype:
-        fail(f"{what}: the new head should be {str(dtype)[6:]}, like the model: create it in "
-             f"the old head's dtype", f"it is {str(weight.dtype)[6:]}")
+        fail(t("{what}: the new head should be {dtype}, like the model: create it in "
+               "the old head's dtype", what=what, dtype=str(dtype)[6:]),
+             t("it is {kind}", kind=str(weight.dtype)[6:]))
     if not (flags(result)["fc.weight"] and flags(result)["fc.bias"]):
-        fail(f"{what}: the new head's parameters must be trainable (requires_grad True)")
+        fail(t("{what}: the new head's parameters must be trainable (requires_grad True)",
+               what=what))
     old = PRETRAINED_STATE["fc.weight"]
     if fan_in == HIDDEN and weight.shape == old.shape and torch.allclose(weight.double(),
                                                                         old.double()):
-        fail(f"{what}: {NOT_NEW_HEAD}")
-    argument = as_module(outcome.args_after[0], f"the model passed to {what}")
+        fail(about(what, NOT_NEW_HEAD))
+    argument = as_module(outcome.args_after[0], t("the model passed to {what}", what=what))
     after = parameters(argument)
     if head_size(argument, what) != size or not torch.equal(after["fc.weight"], weight):
-        fail(f"{what}: {SAME_OBJECT}")
+        fail(about(what, SAME_OBJECT))
     if backbone_before is not None:
         for name, value in backbone_before.items():
             if not torch.equal(after[name], value.to(after[name].dtype)):
-                fail(f"{what}: {BACKBONE_CHANGED}")
+                fail(about(what, BACKBONE_CHANGED))
     return params
 
 
@@ -634,7 +663,8 @@ def expect_new_head(outcome, classes: int, *, what: str, fan_in: int = HIDDEN,
 def test_replace_head_output_size(sub, classes):
     """replace_head gives fc num_classes outputs on the same inputs and returns the same model."""
     outcome = sub.run("replace_head", helper_object(PRETRAINED), classes)
-    expect_new_head(outcome, classes, what=f"replace_head(pretrained TinyNet, {classes})")
+    expect_new_head(outcome, classes,
+                    what=t("replace_head(pretrained TinyNet, {classes})", classes=classes))
 
 
 @pytest.mark.points(2)
@@ -642,7 +672,7 @@ def test_replace_head_output_size(sub, classes):
 def test_replace_head_initialisation(sub, classes):
     """The new head has a xavier_uniform_ weight and a zero bias, even when the size is unchanged."""
     outcome = sub.run("replace_head", helper_object(PRETRAINED), classes)
-    what = f"replace_head(pretrained TinyNet, {classes})"
+    what = t("replace_head(pretrained TinyNet, {classes})", classes=classes)
     params = expect_new_head(outcome, classes, what=what)
     expect_xavier(params["fc.weight"], what)
     expect_zero_bias(params["fc.bias"], what)
@@ -654,14 +684,14 @@ def test_replace_head_initialisation(sub, classes):
 def test_replace_head_keeps_backbone(sub, frozen):
     """The backbone keeps its values and its requires_grad; the new head is trainable."""
     outcome = sub.run("replace_head", model_spec(frozen=list(frozen)), 4)
-    what = "replace_head(model, 4)"
+    what = t("replace_head(model, 4)")
     backbone = {n: PRETRAINED_STATE[n] for n in BACKBONE}
     expect_new_head(outcome, 4, what=what, backbone_before=backbone)
     for module in (outcome.result, outcome.args_after[0]):
         got = flags(module)
         for name in BACKBONE:
             if got[name] != (not any(name.startswith(f + ".") for f in frozen)):
-                fail(f"{what}: {BACKBONE_CHANGED}")
+                fail(about(what, BACKBONE_CHANGED))
 
 
 @pytest.mark.points(1)
@@ -669,7 +699,7 @@ def test_replace_head_float64_model(sub, rng):
     """On a float64 model the new head is float64 too, initialised the same way."""
     weight, bias = random_head(rng, 5)
     outcome = sub.run("replace_head", model_spec(weight=weight, bias=bias, dtype="float64"), 6)
-    what = "replace_head(float64 model, 6)"
+    what = t("replace_head(float64 model, 6)")
     backbone = {n: PRETRAINED_STATE[n].double() for n in BACKBONE}
     params = expect_new_head(outcome, 6, what=what, backbone_before=backbone, dtype=F64)
     expect_xavier(params["fc.weight"], what)
@@ -680,18 +710,19 @@ def test_replace_head_float64_model(sub, rng):
 def test_replace_head_other_model(sub):
     """Any model with an nn.Linear fc: the new head takes fc.in_features inputs."""
     outcome = sub.run("replace_head", custom_spec(), 2)
-    what = "replace_head on a model whose fc is nn.Linear(6, 3), with num_classes=2"
-    result = as_module(outcome.result, f"{what}: the result")
+    what = t("replace_head on a model whose fc is nn.Linear(6, 3), with num_classes=2")
+    result = as_module(outcome.result, t("{what}: the result", what=what))
     if head_size(result, what) == (6, 3):
-        fail(f"{what}: {OLD_CLASSES}")
+        fail(about(what, OLD_CLASSES))
     if head_size(result, what) != (6, 2):
-        fail(f"{what}: model.fc should become nn.Linear(6, 2) (in_features from the old fc)")
+        fail(t("{what}: model.fc should become nn.Linear(6, 2) (in_features from the old fc)",
+               what=what))
     params = parameters(result)
     expect_xavier(params["fc.weight"], what)
     expect_zero_bias(params["fc.bias"], what)
     argument = as_module(outcome.args_after[0], what)
     if head_size(argument, what) != (6, 2):
-        fail(f"{what}: {SAME_OBJECT}")
+        fail(about(what, SAME_OBJECT))
 
 
 # ---------------------------------------------------------------------- param_groups
@@ -704,15 +735,17 @@ def test_param_groups_pretrained(sub, lr, head_mult):
     """Backbone parameters at lr, fc's at lr * head_mult, in named_parameters() order."""
     kwargs = {} if head_mult is None else {"head_mult": head_mult}
     outcome = sub.run("param_groups", helper_object(PRETRAINED), lr, **kwargs)
-    expect_groups(outcome.result, what=f"param_groups(model, lr={lr:g}"
-                  + (f", head_mult={head_mult:g})" if head_mult is not None else ")"),
+    what = t("param_groups(model, lr={lr})", lr=f"{lr:g}") if head_mult is None else t(
+        "param_groups(model, lr={lr}, head_mult={head_mult})", lr=f"{lr:g}",
+        head_mult=f"{head_mult:g}")
+    expect_groups(outcome.result, what=what,
                   backbone=BACKBONE, head=HEAD, frozen=(), lr=lr,
                   head_mult=10.0 if head_mult is None else head_mult)
-    after = as_module(outcome.args_after[0], "the model")
+    after = as_module(outcome.args_after[0], THE_MODEL)
     if not all(flags(after).values()) or any(
         not torch.equal(v, PRETRAINED_STATE[n]) for n, v in parameters(after).items()
     ):
-        fail("param_groups changed the model: it only lists the parameters")
+        fail(t("param_groups changed the model: it only lists the parameters"))
 
 
 @pytest.mark.points(2)
@@ -758,22 +791,24 @@ def test_param_groups_tensor_lr(sub, dtype):
 def expect_sgd(got: Any, *, what: str, backbone, head, lr: float, momentum: float,
                weight_decay: float, frozen: Sequence[str] = ()) -> None:
     if not (isinstance(got, dict) and got.get("__object__") == "optimizer"):
-        fail(f"{what} should return a torch.optim.SGD optimizer", f"it returned {_kind(got)}")
+        fail(t("{what} should return a torch.optim.SGD optimizer", what=what),
+             t("it returned {kind}", kind=_kind(got)))
     if got.get("class") != "SGD":
-        fail(f"{what} should return torch.optim.SGD", f"it returned a {str(got.get('class'))[:40]}")
+        fail(t("{what} should return torch.optim.SGD", what=what),
+             t("it returned {kind}", kind=t("a {type}", type=str(got.get("class"))[:40])))
     groups = got["param_groups"]
     expect_groups(groups, what=what, backbone=backbone, head=head, frozen=frozen, lr=lr,
                   head_mult=10.0)
     for group in groups:
         if group.get("momentum") == 0:
-            fail(f"{what}: {NO_MOMENTUM}")
+            fail(about(what, NO_MOMENTUM))
         if not math.isclose(float(group.get("momentum", -1)), momentum, abs_tol=1e-12):
-            fail(f"{what}: the momentum should be {momentum:g} in both groups: pass "
-                 f"momentum=momentum to torch.optim.SGD")
+            fail(t("{what}: the momentum should be {momentum} in both groups: pass "
+                   "momentum=momentum to torch.optim.SGD", what=what, momentum=f"{momentum:g}"))
         if not math.isclose(float(group.get("weight_decay", -1)), weight_decay, abs_tol=1e-15):
-            fail(f"{what}: {WEIGHT_DECAY}")
+            fail(about(what, WEIGHT_DECAY))
         if group.get("nesterov") or group.get("dampening", 0) != 0 or group.get("maximize"):
-            fail(f"{what}: plain SGD with momentum: no nesterov, no dampening")
+            fail(t("{what}: plain SGD with momentum: no nesterov, no dampening", what=what))
 
 
 @pytest.mark.points(2)
@@ -790,8 +825,9 @@ def test_make_optimizer_settings(sub, momentum, weight_decay):
     """momentum and weight_decay are passed on to both groups."""
     got = call(sub.make_optimizer, helper_object(PRETRAINED), 0.1, momentum=momentum,
                weight_decay=weight_decay, what="make_optimizer")
-    expect_sgd(got, what=f"make_optimizer(model, 0.1, momentum={momentum:g}, "
-               f"weight_decay={weight_decay:g})", backbone=BACKBONE, head=HEAD, lr=0.1,
+    expect_sgd(got, what=t("make_optimizer(model, 0.1, momentum={momentum}, "
+                           "weight_decay={weight_decay})", momentum=f"{momentum:g}",
+                           weight_decay=f"{weight_decay:g}"), backbone=BACKBONE, head=HEAD, lr=0.1,
                momentum=momentum, weight_decay=weight_decay)
 
 
@@ -815,23 +851,25 @@ def expect_frozen(module: Any, *, what: str, head_flags: dict[str, bool],
     head = {n: f for n, f in got.items() if n.startswith("fc.")}
     if head != head_flags:
         if any(head_flags.values()) and not any(head.values()):
-            fail(f"{what}: {FROZE_EVERYTHING if not any(backbone.values()) else FROZE_HEAD_INSTEAD}")
-        fail(f"{what}: {HEAD_FLAGS_CHANGED}")
+            fail(about(what, FROZE_EVERYTHING if not any(backbone.values())
+                       else FROZE_HEAD_INSTEAD))
+        fail(about(what, HEAD_FLAGS_CHANGED))
     if any(backbone.values()):
         if all(n.startswith("fc") for n, f in backbone.items() if f):
-            fail(f"{what}: {FC_PREFIX}")
-        fail(f"{what}: {BACKBONE_TRAINABLE}")
+            fail(about(what, FC_PREFIX))
+        fail(about(what, BACKBONE_TRAINABLE))
     if values is not None and any(
         not torch.equal(v, values[n].to(v.dtype)) for n, v in parameters(module).items()
     ):
-        fail(f"{what}: freeze_backbone changed parameter values: it only sets requires_grad")
+        fail(t("{what}: freeze_backbone changed parameter values: it only sets requires_grad",
+               what=what))
 
 
 @pytest.mark.points(2)
 def test_freeze_backbone_pretrained(sub):
     """Every backbone parameter gets requires_grad False, fc stays trainable; same model back."""
     outcome = sub.run("freeze_backbone", helper_object(PRETRAINED))
-    what = "freeze_backbone(pretrained TinyNet)"
+    what = t("freeze_backbone(pretrained TinyNet)")
     for module in (outcome.args_after[0], outcome.result):
         expect_frozen(module, what=what, head_flags={n: True for n in HEAD},
                       values=PRETRAINED_STATE)
@@ -910,18 +948,19 @@ def test_fine_tune_trains_model(sub, rng, run_id):
     start = {k: p.detach().clone() for k, p in model.named_parameters()}
     expected, wrong = oracle(model, x, y, epochs, lr, batch_size, sub.seed)
     outcome = call(sub.run, "fine_tune", spec, x, y, epochs, lr, batch_size, what="fine_tune")
-    what = (f"fine_tune(model, x, y, epochs={epochs}, lr={lr:g}, batch_size={batch_size}) with "
-            f"{n} samples")
-    module = as_module(outcome.args_after[0], f"{what}: the model")
+    what = t("fine_tune(model, x, y, epochs={epochs}, lr={lr}, batch_size={batch_size}) with "
+             "{n} samples", epochs=epochs, lr=f"{lr:g}", batch_size=batch_size, n=n)
+    module = as_module(outcome.args_after[0], about(what, THE_MODEL))
     expect_same_head(module, start, what=what)
     expect_losses(outcome.result, expected[0], wrong, epochs=epochs, dtype=F64, what=what)
     expect_weights(module, expected[1], wrong, dtype=F64, what=what)
     if frozen and any(
         not torch.equal(parameters(module)[k], start[k]) for k in BACKBONE
     ):
-        fail(f"{what}: frozen parameters changed: they must stay exactly as they were")
+        fail(t("{what}: frozen parameters changed: they must stay exactly as they were",
+               what=what))
     if flags(module) != {k: p.requires_grad for k, p in model.named_parameters()}:
-        fail(f"{what}: fine_tune changed which parameters require grad")
+        fail(t("{what}: fine_tune changed which parameters require grad", what=what))
     expect_untouched((x, y), outcome.args_after[1:3], what=what, names=("x", "y"))
 
 
@@ -934,8 +973,8 @@ def test_fine_tune_float32_model(sub, rng):
     start = {k: p.detach().clone() for k, p in model.named_parameters()}
     expected, wrong = oracle(model, x, y, 2, 0.05, 16, sub.seed)
     outcome = call(sub.run, "fine_tune", spec, x, y, 2, 0.05, 16, what="fine_tune")
-    what = "fine_tune(float32 model, x, y, epochs=2, lr=0.05, batch_size=16)"
-    module = as_module(outcome.args_after[0], f"{what}: the model")
+    what = t("fine_tune(float32 model, x, y, epochs=2, lr=0.05, batch_size=16)")
+    module = as_module(outcome.args_after[0], about(what, THE_MODEL))
     expect_same_head(module, start, what=what)
     expect_losses(outcome.result, expected[0], wrong, epochs=2, dtype=F32, what=what)
     expect_weights(module, expected[1], wrong, dtype=F32, what=what)
@@ -955,13 +994,15 @@ def test_fine_tune_lr_zero_gives_full_batch_loss(sub, rng, batch_size):
         losses, params = train(copy.deepcopy(model), x, y, 2, 0.0, batch_size, perms, **kw)
         wrong.append((message, losses, params))
     outcome = call(sub.run, "fine_tune", spec, x, y, 2, 0.0, batch_size, what="fine_tune")
-    what = f"fine_tune(model, x, y, epochs=2, lr=0, batch_size={batch_size})"
+    what = t("fine_tune(model, x, y, epochs=2, lr=0, batch_size={batch_size})",
+             batch_size=batch_size)
     start = {k: p.detach().clone() for k, p in model.named_parameters()}
-    module = as_module(outcome.args_after[0], f"{what}: the model")
+    module = as_module(outcome.args_after[0], about(what, THE_MODEL))
     expect_same_head(module, start, what=what)
     expect_losses(outcome.result, [full, full], wrong, epochs=2, dtype=F64, what=what)
     expect_values(flat(parameters(module), list(start)), flat(start, list(start)), [],
-                  what=f"{what}: the weights (lr=0 leaves them as they were)", dtype=F64)
+                  what=t("{what}: the weights (lr=0 leaves them as they were)", what=what),
+                  dtype=F64)
 
 
 @pytest.mark.points(1)
@@ -981,15 +1022,17 @@ def test_fine_tune_zero_epochs(sub, rng):
     x, y = subset(rng, 20)
     model, spec = start_model(rng)
     outcome = call(sub.run, "fine_tune", spec, x, y, 0, 0.1, 8, what="fine_tune")
-    what = "fine_tune(model, x, y, epochs=0, lr=0.1)"
+    what = t("fine_tune(model, x, y, epochs=0, lr=0.1)")
     if not isinstance(outcome.result, (list, tuple)):
-        fail(f"{what} should return an empty list", f"it returned {_kind(outcome.result)}")
+        fail(t("{what} should return an empty list", what=what),
+             t("it returned {kind}", kind=_kind(outcome.result)))
     expect_epoch_count(outcome.result, 0, what=what)
     start = {k: p.detach().clone() for k, p in model.named_parameters()}
-    module = as_module(outcome.args_after[0], f"{what}: the model")
+    module = as_module(outcome.args_after[0], about(what, THE_MODEL))
     expect_same_head(module, start, what=what)
     expect_values(flat(parameters(module), list(start)), flat(start, list(start)), [],
-                  what=f"{what}: the weights (0 epochs leave them as they were)", dtype=F64)
+                  what=t("{what}: the weights (0 epochs leave them as they were)", what=what),
+                  dtype=F64)
 
 
 # ---------------------------------------------------------------------- behaviour
@@ -1030,7 +1073,7 @@ def test_fine_tune_beats_training_from_scratch(sub):
     """Fine-tuned on digits 5-9, the pretrained TinyNet reaches 91 % test accuracy, far above scratch."""
     x, y = TRAIN
     accuracies = []
-    what = "fine_tune(pretrained TinyNet with a new head, 226 digits, epochs=5, lr=0.03)"
+    what = t("fine_tune(pretrained TinyNet with a new head, 226 digits, epochs=5, lr=0.03)")
     seed = sub.seed
     try:
         for s in SEEDS:
@@ -1039,21 +1082,24 @@ def test_fine_tune_beats_training_from_scratch(sub):
                            built_by(source_fn(SEEDED_SOURCE, "make_seeded"), s), x, y,
                            BUDGET["epochs"], BUDGET["lr"], BUDGET["batch_size"], what=what)
             if not isinstance(outcome.result, (list, tuple)):
-                fail(f"{what} should return 5 epoch losses", f"it returned {_kind(outcome.result)}")
+                fail(t("{what} should return 5 epoch losses", what=what),
+                     t("it returned {kind}", kind=_kind(outcome.result)))
             expect_epoch_count(outcome.result, BUDGET["epochs"], what=what)
-            module = as_module(outcome.args_after[0], f"{what}: the model")
+            module = as_module(outcome.args_after[0], about(what, THE_MODEL))
             if head_size(module, what) != (HIDDEN, 5):
-                fail(f"{what}: {HEAD_RESHAPED}")
+                fail(about(what, HEAD_RESHAPED))
             accuracies.append(accuracy_of(parameters(module)))
     finally:
         sub.seed = seed
     mean = sum(accuracies) / len(accuracies)
-    details = f"mean accuracy on the held-out test split {mean:.4f}"
+    details = t("mean accuracy on the held-out test split {mean}", mean=f"{mean:.4f}")
     if not math.isfinite(mean) or mean < THRESHOLD:
-        fail(f"{what}: the mean accuracy over 5 runs on the held-out test images is below the "
-             f"{THRESHOLD:.0%} that fine-tuning with the head at 10× reaches", details)
+        fail(t("{what}: the mean accuracy over 5 runs on the held-out test images is below the "
+               "{threshold} that fine-tuning with the head at 10× reaches", what=what,
+               threshold=f"{THRESHOLD:.0%}"), details)
     baseline = scratch_accuracy()
     if mean - baseline < MARGIN:
-        fail(f"{what}: the mean accuracy on the held-out test images is not clearly above "
-             f"training from scratch with the same budget",
-             f"{details}; from scratch {baseline:.4f}")
+        fail(t("{what}: the mean accuracy on the held-out test images is not clearly above "
+               "training from scratch with the same budget", what=what),
+             t("{details}; from scratch {baseline}", details=details,
+               baseline=f"{baseline:.4f}"))
