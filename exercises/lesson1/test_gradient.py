@@ -13,13 +13,16 @@ import pytest
 import torch
 
 from grader.checks import (
+    N_,
     Mismatch,
     Mistake,
+    Text,
     expect_close,
     expect_contract,
     expect_raises,
     expect_untouched,
     source_fn,
+    t,
 )
 
 F64, F32 = torch.float64, torch.float32
@@ -28,73 +31,82 @@ F = source_fn("lambda x: x[0] ** 2 + 3 * x[1]")  # f(x, y) = x² + 3y, ∇f = (2
 GRAD_F = torch.tensor([2.0, 3.0], dtype=F64)
 LABELS = ("minimum", "maximum", "saddle", "degenerate", "not critical")
 
-ONE_SIDED = ("a one-sided difference (f(x + eps·eᵢ) − f(x)) / eps: use the central difference "
-             "(f(x + eps·eᵢ) − f(x − eps·eᵢ)) / (2·eps)")
-TWICE = ("twice the central difference: divide by 2·eps (the two points are 2·eps apart), "
-         "not by eps")
-ROUND_OFF = ("float32 round-off: f was evaluated in float32, which cannot resolve a step of "
-             "1e-6; evaluate f on float64 copies of x and cast the estimate back to x's dtype")
-NOT_RESTORED = ("an earlier perturbation was not undone: after element i its value was left at "
-                "xᵢ − eps, so later elements were computed at a shifted point; perturb a fresh "
-                "copy for every element (or restore xᵢ exactly)")
-NON_LEAF = ("the gradient came back as zeros: .grad was read from a non-leaf tensor (a "
-            ".to()/.double() after requires_grad_() makes a new tensor whose .grad stays None); "
-            "convert first, then call requires_grad_()")
-ACCUMULATE = ("the old x.grad was added in: backward() adds into .grad, so gradients accumulate "
-              "across calls; differentiate a fresh leaf copy of x and leave x.grad alone")
-V_IGNORED = ("v is ignored (this is the gradient of sum(f(x))): weight each output element by "
-             "v, e.g. grad_outputs=v")
-OUTPUT_TIMES_V = ("that is f(x)·v, an elementwise product, not vᵀ·J: element j of vᵀ·J is "
-                  "Σᵢ vᵢ·∂fᵢ/∂xⱼ, a sum over the outputs (pass v as grad_outputs)")
-GRADIENT_TIMES_V = ("that is the gradient of sum(f(x)) multiplied elementwise by v, not vᵀ·J: "
-                    "weight each output fᵢ by its own vᵢ before summing over the outputs, "
-                    "Σᵢ vᵢ·∂fᵢ/∂xⱼ (pass v as grad_outputs)")
-J_TIMES_V = "that is J·v, not vᵀ·J: weight the rows of J (one per output) by v"
-ASCENT = ("this is the direction of steepest ascent, +∇f/‖∇f‖: the descent direction is "
-          "−∇f/‖∇f‖")
-UNNORMALISED = ("the direction does not have unit length: divide −∇f by its 2-norm ‖∇f‖ "
-                "(over all elements)")
-ROWWISE = ("each row was normalised on its own: use one 2-norm over all elements of ∇f, as if "
-           "the tensor were flattened")
-ZERO_DIRECTION = ("the direction came back as zeros although ∇f(x) ≠ 0: check the gradient it is "
-                  "built from (is .grad read from a non-leaf tensor?)")
-ZERO_GRADIENT = ("at a zero gradient (‖∇f‖ < 1e-12) there is no descent direction: return a "
-                 "zero tensor instead of dividing by the norm")
-SMALL_GRADIENT = ("the direction came back as zeros for a small but nonzero gradient: only "
-                  "‖∇f‖ < 1e-12 counts as zero; above that, −∇f/‖∇f‖ is a unit vector however "
-                  "small ∇f is (compare the norm with 1e-12, not a larger threshold)")
+ONE_SIDED = N_("a one-sided difference (f(x + eps·eᵢ) − f(x)) / eps: use the central difference "
+               "(f(x + eps·eᵢ) − f(x − eps·eᵢ)) / (2·eps)")
+TWICE = N_("twice the central difference: divide by 2·eps (the two points are 2·eps apart), "
+           "not by eps")
+ROUND_OFF = N_("float32 round-off: f was evaluated in float32, which cannot resolve a step of "
+               "1e-6; evaluate f on float64 copies of x and cast the estimate back to x's dtype")
+NOT_RESTORED = N_("an earlier perturbation was not undone: after element i its value was left at "
+                  "xᵢ − eps, so later elements were computed at a shifted point; perturb a fresh "
+                  "copy for every element (or restore xᵢ exactly)")
+NON_LEAF = N_("the gradient came back as zeros: .grad was read from a non-leaf tensor (a "
+              ".to()/.double() after requires_grad_() makes a new tensor whose .grad stays None); "
+              "convert first, then call requires_grad_()")
+ACCUMULATE = N_("the old x.grad was added in: backward() adds into .grad, so gradients accumulate "
+                "across calls; differentiate a fresh leaf copy of x and leave x.grad alone")
+V_IGNORED = N_("v is ignored (this is the gradient of sum(f(x))): weight each output element by "
+               "v, e.g. grad_outputs=v")
+OUTPUT_TIMES_V = N_("that is f(x)·v, an elementwise product, not vᵀ·J: element j of vᵀ·J is "
+                    "Σᵢ vᵢ·∂fᵢ/∂xⱼ, a sum over the outputs (pass v as grad_outputs)")
+GRADIENT_TIMES_V = N_("that is the gradient of sum(f(x)) multiplied elementwise by v, not vᵀ·J: "
+                      "weight each output fᵢ by its own vᵢ before summing over the outputs, "
+                      "Σᵢ vᵢ·∂fᵢ/∂xⱼ (pass v as grad_outputs)")
+J_TIMES_V = N_("that is J·v, not vᵀ·J: weight the rows of J (one per output) by v")
+ASCENT = N_("this is the direction of steepest ascent, +∇f/‖∇f‖: the descent direction is "
+            "−∇f/‖∇f‖")
+UNNORMALISED = N_("the direction does not have unit length: divide −∇f by its 2-norm ‖∇f‖ "
+                  "(over all elements)")
+ROWWISE = N_("each row was normalised on its own: use one 2-norm over all elements of ∇f, as if "
+             "the tensor were flattened")
+ZERO_DIRECTION = N_("the direction came back as zeros although ∇f(x) ≠ 0: check the gradient it is "
+                    "built from (is .grad read from a non-leaf tensor?)")
+ZERO_GRADIENT = N_("at a zero gradient (‖∇f‖ < 1e-12) there is no descent direction: return a "
+                   "zero tensor instead of dividing by the norm")
+SMALL_GRADIENT = N_("the direction came back as zeros for a small but nonzero gradient: only "
+                    "‖∇f‖ < 1e-12 counts as zero; above that, −∇f/‖∇f‖ is a unit vector however "
+                    "small ∇f is (compare the norm with 1e-12, not a larger threshold)")
 
 
-def t(*values, dtype=F64):
+def tensor(*values, dtype=F64):
     return torch.tensor(values if len(values) != 1 else values[0], dtype=dtype)
 
 
-def expect_label(got, expected: str, *, what: str) -> None:
+# Why a label is wrong, by the label expected (and 'not critical' given for a critical point).
+NOT_CRITICAL = N_("‖∇f(x)‖ > tol here, so x is not a critical point: check the gradient's norm "
+                  "before looking at the Hessian")
+CRITICAL = N_("‖∇f(x)‖ ≤ tol here, so x is a critical point: answer 'not critical' only when the "
+              "gradient's norm exceeds tol")
+DEGENERATE = N_("an eigenvalue of the Hessian lies within ±tol of 0 (a flat direction), so the "
+                "point is degenerate: compare the eigenvalues with tol and −tol, not with 0")
+SADDLE = N_("the Hessian has eigenvalues of both signs (> tol and < −tol), so it is a saddle: "
+            "decide from the signs of all the eigenvalues (the det(H) and H[0,0] test only holds "
+            "for two variables)")
+MINIMUM = N_("every eigenvalue of the Hessian is above tol, so it is a minimum: decide from the "
+             "signs of all the eigenvalues (the det(H) and H[0,0] test only holds for two "
+             "variables)")
+MAXIMUM = N_("every eigenvalue of the Hessian is below −tol, so it is a maximum: decide from the "
+             "signs of all the eigenvalues (the det(H) and H[0,0] test only holds for two "
+             "variables)")
+
+
+def expect_label(got, expected: str, *, what: str | Text) -> None:
     """classify_critical_point's answer is the expected label; a wrong one is explained."""
     if got == expected:
         return
-    shown = f"expected {expected!r}\n     got {got!r}"
+    shown = t("expected {expected}\n     got {got}", expected=repr(expected), got=repr(got))
     if not isinstance(got, str) or got not in LABELS:
-        raise Mismatch(f"{what} should return one of {', '.join(map(repr, LABELS))}", shown)
+        raise Mismatch(t("{what} should return one of {labels}", what=what,
+                         labels=", ".join(map(repr, LABELS))), shown)
     if expected == "not critical":
-        why = ("‖∇f(x)‖ > tol here, so x is not a critical point: check the gradient's norm "
-               "before looking at the Hessian")
+        why = NOT_CRITICAL
     elif got == "not critical":
-        why = ("‖∇f(x)‖ ≤ tol here, so x is a critical point: answer 'not critical' only when "
-               "the gradient's norm exceeds tol")
-    elif expected == "degenerate":
-        why = ("an eigenvalue of the Hessian lies within ±tol of 0 (a flat direction), so the "
-               "point is degenerate: compare the eigenvalues with tol and −tol, not with 0")
-    elif expected == "saddle":
-        why = ("the Hessian has eigenvalues of both signs (> tol and < −tol), so it is a "
-               "saddle: decide from the signs of all the eigenvalues (the det(H) and H[0,0] "
-               "test only holds for two variables)")
+        why = CRITICAL
     else:
-        sign = "above tol" if expected == "minimum" else "below −tol"
-        why = (f"every eigenvalue of the Hessian is {sign}, so it is a {expected}: decide from "
-               f"the signs of all the eigenvalues (the det(H) and H[0,0] test only holds for "
-               f"two variables)")
-    raise Mismatch(f"{what} should be {expected!r}: {why}", shown)
+        why = {"degenerate": DEGENERATE, "saddle": SADDLE, "minimum": MINIMUM,
+               "maximum": MAXIMUM}[expected]
+    raise Mismatch(t("{what} should be {expected}: {why}", what=what, expected=repr(expected),
+                     why=why), shown)
 
 
 # ---------------------------------------------------------------------- numerical_grad
@@ -105,7 +117,7 @@ def test_numerical_grad_is_a_central_difference(sub):
     """numerical_grad is the central difference (f(x+ε·eᵢ) − f(x−ε·eᵢ)) / (2ε)."""
     # Along x: (f(1.1, 2) − f(0.9, 2)) / 0.2 = (7.21 − 6.81) / 0.2 = 2, exact for a quadratic.
     mistakes = [
-        Mistake(ONE_SIDED + " (it gives 2.1 here)", t(2.1, 3.0)),
+        Mistake(t("{mistake} (it gives 2.1 here)", mistake=ONE_SIDED), tensor(2.1, 3.0)),
         Mistake(TWICE, 2 * GRAD_F),
     ]
     expect_close(sub.numerical_grad(F, P, eps=0.1), GRAD_F,
@@ -129,7 +141,7 @@ def _float32_estimate() -> torch.Tensor:
 def test_numerical_grad_default_eps_keeps_float32(sub):
     """At the default eps a float32 x gets an accurate float32 estimate (f runs on float64 copies)."""
     f = source_fn("lambda x: x[0] ** 3 + x[0] * x[1]")  # ∇f = (3x² + y, x) = (5, 1) at (1, 2)
-    expect_close(sub.numerical_grad(f, P.float()), t(5.0, 1.0, dtype=F32),
+    expect_close(sub.numerical_grad(f, P.float()), tensor(5.0, 1.0, dtype=F32),
                  what="numerical_grad(x³ + xy, float32 p)",
                  mistakes=[Mistake(ROUND_OFF, _float32_estimate())])
 
@@ -141,8 +153,8 @@ def test_numerical_grad_restores_every_element(sub):
     outcome = sub.run("numerical_grad", f, P, eps=0.1)
     expect_contract(outcome, (f, P), what="numerical_grad", names=("f", "x"))
     # Left at x₀ − 0.1 = 0.9 after element 0, element 1 would come out as 0.9 instead of 1.
-    expect_close(outcome.result, t(4.0, 1.0), what="numerical_grad(xy + x², p, eps=0.1)",
-                 mistakes=[Mistake(NOT_RESTORED, t(4.0, 0.9))])
+    expect_close(outcome.result, tensor(4.0, 1.0), what="numerical_grad(xy + x², p, eps=0.1)",
+                 mistakes=[Mistake(NOT_RESTORED, tensor(4.0, 0.9))])
 
 
 # ---------------------------------------------------------------------- autograd_grad
@@ -158,21 +170,21 @@ def test_autograd_grad_example(sub):
 @pytest.mark.points(1)
 def test_autograd_grad_keeps_float32(sub):
     """A float32 x gets its float32 gradient (2, 3)."""
-    expect_close(sub.autograd_grad(F, P.float()), t(2.0, 3.0, dtype=F32),
+    expect_close(sub.autograd_grad(F, P.float()), tensor(2.0, 3.0, dtype=F32),
                  what="autograd_grad(f, float32 p)",
                  mistakes=[Mistake(NON_LEAF, torch.zeros(2))])
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("case", ["plain x", "x holding a .grad"])
+@pytest.mark.parametrize("case", [N_("plain x"), N_("x holding a .grad")])
 def test_autograd_grad_leaves_x_alone(sub, case):
     """x keeps its requires_grad and its .grad (None, or what it held): nothing accumulates into it."""
     x = P.clone()
     if case == "x holding a .grad":
         x.requires_grad_(True)
-        x.grad = t(1.0, 1.0)  # as left by an earlier backward()
+        x.grad = tensor(1.0, 1.0)  # as left by an earlier backward()
     outcome = sub.run("autograd_grad", F, x)
-    expect_close(outcome.result, GRAD_F, what=f"autograd_grad(f, p) for {case}",
+    expect_close(outcome.result, GRAD_F, what=t("autograd_grad(f, p) for {case}", case=case),
                  mistakes=[Mistake(ACCUMULATE, GRAD_F + 1),
                            Mistake(NON_LEAF, torch.zeros(2, dtype=F64))])
     expect_contract(outcome, (F, x), what="autograd_grad", names=("f", "x"))
@@ -182,10 +194,10 @@ def test_autograd_grad_leaves_x_alone(sub, case):
 def test_autograd_grad_one_element_and_constant_outputs(sub):
     """A one-element output counts as a scalar; an output that does not depend on x has gradient 0."""
     one = source_fn("lambda x: (x ** 3).sum().reshape(1)")  # ∇ = 3x² = (3, 12)
-    expect_close(sub.autograd_grad(one, P), t(3.0, 12.0),
+    expect_close(sub.autograd_grad(one, P), tensor(3.0, 12.0),
                  what="autograd_grad(f, p) with f returning a tensor of shape (1,)")
     constant = source_fn("lambda x: torch.tensor(2.5, dtype=x.dtype)")
-    expect_close(sub.autograd_grad(constant, P), t(0.0, 0.0),
+    expect_close(sub.autograd_grad(constant, P), tensor(0.0, 0.0),
                  what="autograd_grad(f, p) with f returning a constant tensor")
 
 
@@ -217,12 +229,12 @@ OUTER = source_fn("lambda x: torch.outer(x, torch.tensor([1.0, 2.0, 3.0], dtype=
 @pytest.mark.points(1)
 def test_vjp_example(sub):
     """vjp of f(x) = (x₀², x₀·x₁) at (1, 2) with v = (1, 10) is vᵀJ = (1·2 + 10·2, 10·1) = (22, 10)."""
-    v = t(1.0, 10.0)
-    expect_close(sub.vjp(STACK, P, v), t(22.0, 10.0), what="vjp(f, p, v=(1, 10))",
-                 mistakes=[Mistake(J_TIMES_V, t(2.0, 12.0)),
-                           Mistake(OUTPUT_TIMES_V, t(1.0, 20.0)),       # f(p)·v = (1, 2)·(1, 10)
-                           Mistake(GRADIENT_TIMES_V, t(4.0, 10.0)),     # ∇sum(f) = (4, 1), times v
-                           Mistake(V_IGNORED, t(4.0, 1.0))])
+    v = tensor(1.0, 10.0)
+    expect_close(sub.vjp(STACK, P, v), tensor(22.0, 10.0), what="vjp(f, p, v=(1, 10))",
+                 mistakes=[Mistake(J_TIMES_V, tensor(2.0, 12.0)),
+                           Mistake(OUTPUT_TIMES_V, tensor(1.0, 20.0)),    # f(p)·v = (1, 2)·(1, 10)
+                           Mistake(GRADIENT_TIMES_V, tensor(4.0, 10.0)),  # ∇sum(f) = (4, 1) times v
+                           Mistake(V_IGNORED, tensor(4.0, 1.0))])
 
 
 @pytest.mark.points(1)
@@ -231,8 +243,8 @@ def test_vjp_float32_leaves_x_and_v_alone(sub):
     x = P.float().requires_grad_(True)
     v = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     outcome = sub.run("vjp", OUTER, x, v)
-    expect_close(outcome.result, t(1.0, 3.0, dtype=F32), what="vjp(f, float32 p, v)",
-                 mistakes=[Mistake(V_IGNORED, t(6.0, 6.0, dtype=F32))])
+    expect_close(outcome.result, tensor(1.0, 3.0, dtype=F32), what="vjp(f, float32 p, v)",
+                 mistakes=[Mistake(V_IGNORED, tensor(6.0, 6.0, dtype=F32))])
     expect_contract(outcome, (OUTER, x, v), what="vjp", names=("f", "x", "v"))
 
 
@@ -242,14 +254,14 @@ def test_vjp_rejects_v_of_another_shape(sub, case):
     """vjp raises ValueError unless v has exactly f(x)'s shape (no reshaping, no broadcasting)."""
     if case == "reshaped":
         v = torch.ones(3, 2, dtype=F64)
-        why = ("when v has shape (3, 2) but f(x) has shape (2, 3): the same number of elements, "
-               "but v must have exactly f(x)'s shape, not be reshaped to it")
+        why = N_("when v has shape (3, 2) but f(x) has shape (2, 3): the same number of "
+                 "elements, but v must have exactly f(x)'s shape, not be reshaped to it")
     else:
         v = torch.ones(3, dtype=F64)
-        why = ("when v has shape (3,) and f(x) has shape (2, 3): v would broadcast, but it must "
-               "have exactly f(x)'s shape")
-    expect_raises(ValueError, sub.vjp, OUTER, P, v, what=f"vjp(f, p, v of shape {tuple(v.shape)})",
-                  why=why)
+        why = N_("when v has shape (3,) and f(x) has shape (2, 3): v would broadcast, but it "
+                 "must have exactly f(x)'s shape")
+    expect_raises(ValueError, sub.vjp, OUTER, P, v,
+                  what=t("vjp(f, p, v of shape {shape})", shape=str(tuple(v.shape))), why=why)
 
 
 # ---------------------------------------------------------------------- steepest_descent
@@ -258,7 +270,7 @@ def test_vjp_rejects_v_of_another_shape(sub, case):
 @pytest.mark.points(1)
 def test_steepest_descent_example(sub):
     """steepest_descent is −∇f/‖∇f‖ = (−2, −3)/√13 ≈ (−0.5547, −0.8321)."""
-    expected = t(-2.0, -3.0) / math.sqrt(13.0)
+    expected = tensor(-2.0, -3.0) / math.sqrt(13.0)
     mistakes = [Mistake(ASCENT, -expected), Mistake(UNNORMALISED, -GRAD_F)]
     expect_close(sub.steepest_descent(F, P), expected, what="steepest_descent(f, p)",
                  mistakes=mistakes)
@@ -290,10 +302,10 @@ def test_steepest_descent_at_a_saddle_is_zero(sub):
 def test_steepest_descent_of_a_small_gradient_is_a_unit_vector(sub):
     """∇f = (3, 4)·1e-9 is small but not below 1e-12: the direction is still (−0.6, −0.8)."""
     g = source_fn("lambda x: 1e-9 * (3 * x[0] + 4 * x[1])")
-    expect_close(sub.steepest_descent(g, P), t(-0.6, -0.8),
+    expect_close(sub.steepest_descent(g, P), tensor(-0.6, -0.8),
                  what="steepest_descent(1e-9·(3x + 4y), p)",
                  mistakes=[Mistake(SMALL_GRADIENT, torch.zeros(2, dtype=F64)),
-                           Mistake(UNNORMALISED, t(-3e-9, -4e-9))])
+                           Mistake(UNNORMALISED, tensor(-3e-9, -4e-9))])
 
 
 # ---------------------------------------------------------------------- 0-dim x
@@ -302,17 +314,19 @@ def test_steepest_descent_of_a_small_gradient_is_a_unit_vector(sub):
 @pytest.mark.points(1)
 def test_zero_dim_x(sub):
     """A 0-dim x gives 0-dim answers: f(x) = x³ at x = 2 has f'(2) = 12, descent direction −1."""
-    x = t(2.0)
+    x = tensor(2.0)
     cube = source_fn("lambda x: x ** 3")
     # central difference of x³: ((2.5)³ − (1.5)³) / 1 = 12.25 = 3x² + eps²
-    expect_close(sub.numerical_grad(cube, x, eps=0.5), t(12.25),
+    expect_close(sub.numerical_grad(cube, x, eps=0.5), tensor(12.25),
                  what="numerical_grad(x³, tensor(2.), eps=0.5)")
-    expect_close(sub.autograd_grad(cube, x), t(12.0), what="autograd_grad(x³, tensor(2.))")
-    expect_close(sub.steepest_descent(cube, x), t(-1.0), what="steepest_descent(x³, tensor(2.))",
-                 mistakes=[Mistake(ASCENT, t(1.0)), Mistake(UNNORMALISED, t(-12.0))])
+    expect_close(sub.autograd_grad(cube, x), tensor(12.0), what="autograd_grad(x³, tensor(2.))")
+    expect_close(sub.steepest_descent(cube, x), tensor(-1.0),
+                 what="steepest_descent(x³, tensor(2.))",
+                 mistakes=[Mistake(ASCENT, tensor(1.0)), Mistake(UNNORMALISED, tensor(-12.0))])
     # f(x) = (x, x²) has J = (1, 2x)ᵀ = (1, 4)ᵀ at 2, so with v = (1, 1): vᵀJ = 1 + 4 = 5
     pair = source_fn("lambda x: torch.stack([x, x ** 2])")
-    expect_close(sub.vjp(pair, x, t(1.0, 1.0)), t(5.0), what="vjp((x, x²), tensor(2.), v=(1, 1))")
+    expect_close(sub.vjp(pair, x, tensor(1.0, 1.0)), tensor(5.0),
+                 what="vjp((x, x²), tensor(2.), v=(1, 1))")
 
 
 # ---------------------------------------------------------------------- classify_critical_point
@@ -332,7 +346,7 @@ def test_classify_critical_point_examples(sub):
     for name, source, point, label in cases:
         where = "(0, 0)" if point is origin else "(1, 2)"
         expect_label(sub.classify_critical_point(source_fn(source), point), label,
-                     what=f"classify_critical_point({name}, {where})")
+                     what=t("classify_critical_point({name}, {where})", name=name, where=where))
 
 
 @pytest.mark.points(1)
@@ -350,7 +364,7 @@ def test_classify_compares_eigenvalues_with_tol(sub):
 def test_classify_uses_tol_for_the_gradient(sub):
     """At (1e-4, 0) the gradient of x² + y² has norm 2e-4: not critical for tol = 1e-6, critical for 1e-3."""
     f = source_fn("lambda x: x[0] ** 2 + x[1] ** 2")
-    x = t(1e-4, 0.0)
+    x = tensor(1e-4, 0.0)
     expect_label(sub.classify_critical_point(f, x), "not critical",
                  what="classify_critical_point(x² + y², (1e-4, 0))")
     expect_label(sub.classify_critical_point(f, x, tol=1e-3), "minimum",
@@ -369,6 +383,7 @@ def test_classify_three_variables(sub):
     for name, source, label in cases:
         x = origin.clone().requires_grad_(True)
         outcome = sub.run("classify_critical_point", source_fn(source), x)
-        expect_label(outcome.result, label, what=f"classify_critical_point({name}, (0, 0, 0))")
+        expect_label(outcome.result, label,
+                     what=t("classify_critical_point({name}, (0, 0, 0))", name=name))
         expect_untouched((x,), outcome.args_after[1:], what="classify_critical_point",
                          names=("x",))

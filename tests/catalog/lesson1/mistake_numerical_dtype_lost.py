@@ -1,5 +1,5 @@
 """mistake: forgets to cast the float64 estimate back, so a float32 x gets a float64 gradient
-named: dtype
+named: keep the dtype
 function: numerical_grad
 
 Catalog entry: the reference solution with this one mistake in numerical_grad.

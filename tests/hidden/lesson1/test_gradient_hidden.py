@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from grader.checks import (
+    N_,
     Mismatch,
     Mistake,
     exercise_file,
@@ -24,6 +25,7 @@ from grader.checks import (
     expect_raises,
     expect_untouched,
     source_fn,
+    t,
 )
 
 DTYPES = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32, id="float32")]
@@ -64,11 +66,12 @@ SMALL_GRADIENT = public.SMALL_GRADIENT
 LABELS = public.LABELS
 expect_label = public.expect_label
 
-EXACT_NOT_NUMERICAL = ("this is the exact derivative, not the finite-difference estimate: "
-                       "numerical_grad computes the central difference with the eps it is given")
-INTEGER_X = "for an integer x (only floating point tensors can require gradients)"
-VECTOR_F = ("when f returns more than one number (a gradient needs a scalar output; a vector "
-            "output must not be summed into one)")
+EXACT_NOT_NUMERICAL = N_("this is the exact derivative, not the finite-difference estimate: "
+                         "numerical_grad computes the central difference with the eps it is "
+                         "given")
+INTEGER_X = N_("for an integer x (only floating point tensors can require gradients)")
+VECTOR_F = N_("when f returns more than one number (a gradient needs a scalar output; a vector "
+              "output must not be summed into one)")
 
 
 # ---------------------------------------------------------------------- oracle (checker only)
@@ -318,7 +321,7 @@ def test_autograd_grad_ignores_an_old_grad(sub, rng):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("output", ["constant tensor", "one-element tensor"])
+@pytest.mark.parametrize("output", [N_("constant tensor"), N_("one-element tensor")])
 def test_autograd_grad_accepts_any_scalar_output(sub, rng, output):
     """f may return a one-element tensor of shape (1,); a constant tensor has gradient zero."""
     x = draw(rng, (3,), torch.float64)
@@ -328,7 +331,7 @@ def test_autograd_grad_accepts_any_scalar_output(sub, rng, output):
         source = "lambda x: torch.tensor(2.5, dtype=x.dtype)"
         expected = torch.zeros(3, dtype=torch.float64)
     expect_close(sub.autograd_grad(source_fn(source), x), expected,
-                 what=f"autograd_grad(f, x) with f returning a {output}")
+                 what=t("autograd_grad(f, x) with f returning a {output}", output=output))
 
 
 @pytest.mark.points(2)
@@ -381,22 +384,22 @@ def test_vjp_rejects_v_of_another_shape(sub, rng, case):
     """vjp raises ValueError unless v has exactly f(x)'s shape (no reshaping, no broadcasting)."""
     if case == "reshaped":
         fn, x, v_shape = OUTER, draw(rng, (3,), torch.float64), (3, 2)
-        why = ("when v has shape (3, 2) but f(x) has shape (2, 3): the same number of elements, "
-               "but v must have exactly f(x)'s shape, not be reshaped to it")
+        why = N_("when v has shape (3, 2) but f(x) has shape (2, 3): the same number of "
+                 "elements, but v must have exactly f(x)'s shape, not be reshaped to it")
     elif case == "broadcast row":
         fn, x, v_shape = ELEMENTWISE, draw(rng, (3, 4), torch.float64), (4,)
-        why = ("when v has shape (4,) and f(x) has shape (3, 4): v would broadcast, but it must "
-               "have exactly f(x)'s shape")
+        why = N_("when v has shape (4,) and f(x) has shape (3, 4): v would broadcast, but it "
+                 "must have exactly f(x)'s shape")
     elif case == "0-dim v":
         fn, x, v_shape = STACKED, draw(rng, (5,), torch.float64), ()
-        why = ("when v is 0-dim and f(x) has shape (3,): v would broadcast, but it must have "
-               "exactly f(x)'s shape")
+        why = N_("when v is 0-dim and f(x) has shape (3,): v would broadcast, but it must "
+                 "have exactly f(x)'s shape")
     else:
         fn, x, v_shape = STACKED, draw(rng, (5,), torch.float64), (4,)
-        why = "when v has shape (4,) but f(x) has shape (3,)"
+        why = N_("when v has shape (4,) but f(x) has shape (3,)")
     v = draw(rng, v_shape, torch.float64)
-    expect_raises(ValueError, sub.vjp, fn.spec, x, v, what=f"vjp with v of shape {v_shape}",
-                  why=why)
+    expect_raises(ValueError, sub.vjp, fn.spec, x, v,
+                  what=t("vjp with v of shape {shape}", shape=str(v_shape)), why=why)
 
 
 @pytest.mark.points(1)
@@ -426,7 +429,7 @@ def test_steepest_descent_values(sub, rng, dtype, shape):
 
 @pytest.mark.points(2)
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("case", ["critical point", "tiny gradient"])
+@pytest.mark.parametrize("case", [N_("critical point"), N_("tiny gradient")])
 def test_steepest_descent_at_a_zero_gradient(sub, rng, dtype, case):
     """Where ‖∇f(x)‖ < 1e-12 there is no descent direction: a zero tensor, not nan."""
     if case == "critical point":
@@ -439,7 +442,7 @@ def test_steepest_descent_at_a_zero_gradient(sub, rng, dtype, case):
     norm = torch.linalg.vector_norm(grad)
     mistakes = [Mistake(ZERO_GRADIENT, -grad / norm)] if norm > 0 else []
     expect_close(sub.steepest_descent(fn.spec, x), torch.zeros(2, 3, dtype=dtype),
-                 what=f"steepest_descent(f, x) at a {case}", mistakes=mistakes,
+                 what=t("steepest_descent(f, x) at a {case}", case=case), mistakes=mistakes,
                  nonfinite=ZERO_GRADIENT)
 
 
@@ -495,11 +498,12 @@ def test_classify_critical_point(sub, rng, dtype, eigenvalues, rotate, shape, la
     fn, c, _ = quadratic(rng, eigenvalues, rotate=rotate, shape=shape)
     x = c if label != "not critical" else c + 0.5
     got = sub.classify_critical_point(fn.spec, x.to(dtype))
-    expect_label(got, label, what=f"classify_critical_point at a {len(eigenvalues)}-variable point")
+    expect_label(got, label, what=t("classify_critical_point at a {n}-variable point",
+                                    n=len(eigenvalues)))
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("case", ["near-critical gradient", "small eigenvalue"])
+@pytest.mark.parametrize("case", [N_("near-critical gradient"), N_("small eigenvalue")])
 def test_classify_uses_tol(sub, rng, case):
     """tol is the threshold for both the gradient norm and the eigenvalues."""
     if case == "near-critical gradient":
@@ -511,9 +515,9 @@ def test_classify_uses_tol(sub, rng, case):
         fn, x, _ = quadratic(rng, [2.0, 3e-4], rotate=False, shape=(2,))
         with_tol, default = "degenerate", "minimum"
     expect_label(sub.classify_critical_point(fn.spec, x, tol=1e-3), with_tol,
-                 what=f"classify_critical_point(f, x, tol=1e-3) with a {case}")
+                 what=t("classify_critical_point(f, x, tol=1e-3) with a {case}", case=case))
     expect_label(sub.classify_critical_point(fn.spec, x), default,
-                 what=f"classify_critical_point(f, x) (tol=1e-6) with a {case}")
+                 what=t("classify_critical_point(f, x) (tol=1e-6) with a {case}", case=case))
 
 
 @pytest.mark.points(1)
@@ -522,5 +526,6 @@ def test_classify_leaves_x_alone(sub, rng):
     fn, c, _ = quadratic(rng, [1.0, -2.0, 0.5], rotate=True, shape=(3,))
     x = c.clone().requires_grad_(True)
     outcome = sub.run("classify_critical_point", fn.spec, x)
-    expect_label(outcome.result, "saddle", what="classify_critical_point at a 3-variable point")
+    expect_label(outcome.result, "saddle",
+                 what=t("classify_critical_point at a {n}-variable point", n=3))
     expect_untouched((x,), outcome.args_after[1:], what="classify_critical_point", names=("x",))

@@ -20,6 +20,7 @@ from grader.checks import (
     expect_tensor,
     expect_tuple,
     ratio_mistakes,
+    t,
 )
 
 DTYPES = [pytest.param(torch.float64, id="float64"), pytest.param(torch.float32, id="float32")]
@@ -109,7 +110,7 @@ def far_from_the_line(rng: torch.Generator, n: int, d: int | None = None):
 
 
 def cast(dtype, *tensors):
-    return [t.to(dtype) for t in tensors]
+    return [tensor.to(dtype) for tensor in tensors]
 
 
 # ---------------------------------------------------------------------- predict
@@ -172,7 +173,8 @@ def test_mse_refuses_to_broadcast(sub, rng, column):
     x, y, w, b = draw(rng, 5)
     y_hat = predict(x, w, b)
     args = (y_hat[:, None], y) if column == "y_hat" else (y_hat, y[:, None])
-    expect_raises(ValueError, sub.mse, *args, what=f"mse with {column} of shape (N, 1)",
+    expect_raises(ValueError, sub.mse, *args,
+                  what=t("mse with {column} of shape (N, 1)", column=column),
                   why="when the two shapes differ (no silent broadcasting to (N, N))")
 
 
