@@ -5,7 +5,7 @@
 # has its translation with the same placeholders).
 #
 #   bash scripts/i18n.sh               # every catalog: extract, update, compile, report
-#   bash scripts/i18n.sh lesson2       # only these domains (grader, course, or lesson ids)
+#   bash scripts/i18n.sh lesson2       # only these domains (grader, click, course, or lesson ids)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYBABEL=${PYBABEL:-.venv/bin/pybabel}
@@ -31,6 +31,14 @@ if chosen grader; then
 $PYBABEL -q extract -F scripts/babel/grader.cfg -k t -k N_ -k _ --no-wrap --sort-by-file \
     --project torch-grader-course -o grader/locale/grader.pot grader
 update grader/locale/grader.pot grader/locale grader
+fi
+
+# click's own words (usage errors, --help headings), which it asks gettext's global domain for
+if chosen click; then
+CLICK=$(.venv/bin/python -c "import click, os; print(os.path.dirname(click.__file__))")
+$PYBABEL -q extract -k _ -k ngettext:1,2 --no-wrap --no-location --sort-output \
+    --project click -o grader/locale/click.pot "$CLICK"
+update grader/locale/click.pot grader/locale click
 fi
 
 # the course's name and titles, then each lesson: its suites' words and its hints

@@ -250,6 +250,30 @@ def test_plot_writes_a_real_png(installed, course, tmp_path, lesson_id):
 # ---------------------------------------------------------------------- the release
 
 
+def test_the_installed_release_speaks_chinese_and_ships_no_hidden_words(installed, course,
+                                                                       tmp_path):
+    """The wheel carries the compiled catalogs: a student's ``course --lang zh`` reads in
+    Chinese; the lesson catalogs keep only messages public files use."""
+    import gettext
+
+    work = tmp_path / "work"
+    work.mkdir()
+    assert course_cmd(installed, "fetch", "lesson3", cwd=work).returncode == 0
+    checked = course_cmd(installed, "--lang", "zh", "check", "lesson3", cwd=work)
+    assert checked.returncode == 1
+    assert "卡住了？试试 course hint lesson3" in checked.stdout
+    assert "Stuck?" not in checked.stdout and "Traceback" not in checked.stderr
+    shipped = installed / "grader" / "_course" / "locale" / "zh" / "LC_MESSAGES" / "lesson3.mo"
+    with shipped.open("rb") as handle:
+        ids = set(gettext.GNUTranslations(handle)._catalog)
+    hidden = (course.hidden_suite_dir(course.lesson("lesson3")) / "test_sgd_hidden.py").read_text()
+    public = (course.exercise_dir(course.lesson("lesson3")) / "test_sgd.py").read_text()
+    only_hidden = [message for message in ids if message and message in hidden
+                   and message not in public]
+    assert not only_hidden
+    assert any(message and message in public for message in ids)
+
+
 def wheel_files(release: Path) -> dict[str, bytes]:
     """Every file the release's wheel installs, and its README."""
     (wheel,) = release.glob("*.whl")

@@ -4,13 +4,14 @@ course, and one error policy (a ``UserError`` becomes one line and its exit code
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from grader.course.config import Course, Lesson, load_course
 from grader.course.errors import UserError
-from grader.course.i18n import _
+from grader.course.i18n import LANGUAGES, _, choose_language, speak_to_click, use
 
 
 def course_option(*, hidden: bool = False):
@@ -60,6 +61,34 @@ class UserErrorGroup(click.Group):
             error = OneLineError(exc.format_message())
             error.exit_code = exc.exit_code
             raise error from None
+
+
+class TranslatedGroup(UserErrorGroup):
+    """A command group that speaks the reader's language from its first word: the language
+    (``--lang``, ``$COURSE_LANG``, the locale) is chosen before click reads the arguments, so
+    usage errors are translated too. ``speak`` refines it once the course is known."""
+
+    def main(self, args=None, *rest, **options):
+        words = list(sys.argv[1:] if args is None else args)
+        speak(choose_language(_lang_option(words)))
+        return super().main(args, *rest, **options)
+
+
+def _lang_option(words: list[str]) -> str | None:
+    for index, word in enumerate(words):
+        if word == "--":
+            break
+        if word.startswith("--lang="):
+            return word.split("=", 1)[1]
+        if word == "--lang" and index + 1 < len(words):
+            return words[index + 1]
+    return None
+
+
+def speak(language: str, course: Course | None = None) -> None:
+    """Every message of this command, click's included, in ``language``."""
+    use(language if language in LANGUAGES else "en", course)
+    speak_to_click(language)
 
 
 def open_course(course_path: Path | None) -> Course:

@@ -18,11 +18,11 @@ from pathlib import Path
 import click
 
 from grader import __version__
-from grader.cli.common import CONTEXT_SETTINGS, UserErrorGroup, course_option, open_course
+from grader.cli.common import CONTEXT_SETTINGS, TranslatedGroup, course_option, open_course, speak
 from grader.course.classfolder import STUDENT_ID_RULE, is_student_id
 from grader.course.config import Course, CourseError, Lesson
 from grader.course.errors import UserError
-from grader.course.i18n import LANGUAGES, _, choose_language, current_language, use
+from grader.course.i18n import LANGUAGES, _, choose_language, current_language
 from grader.reports.text import display_width, pad
 from grader.student.workspace import Workspace
 
@@ -52,7 +52,7 @@ def _course(course_path: Path | None) -> Course:
     course = open_course(course_path)
     context = click.get_current_context(silent=True)
     option = (context.find_root().params.get("lang") if context else None)
-    use(choose_language(option, course), course)
+    speak(choose_language(option, course), course)
     return course
 
 
@@ -87,7 +87,7 @@ def _fetched(course_path: Path | None, lesson_id: str | None,
     return workspace, lesson, module
 
 
-@click.group(cls=UserErrorGroup, context_settings=CONTEXT_SETTINGS)
+@click.group(cls=TranslatedGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="course")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=None,
               help="The language of every message (default: $COURSE_LANG, the locale, the "

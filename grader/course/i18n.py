@@ -33,6 +33,7 @@ LANGUAGES = ("en", "zh")
 PACKAGE_LOCALE = Path(__file__).resolve().parent.parent / "locale"
 PACKAGE_DOMAIN = "grader"
 COURSE_DOMAIN = "course"
+CLICK_DOMAIN = "click"  # click's own words, extracted from its source
 LOCALE_DIR = "locale"  # inside a course folder
 
 
@@ -93,7 +94,29 @@ def render(value: Any, language: str = "en",
     return str(value)
 
 
+def says_in(value: Any, phrase: str, language: str,
+            domains: Iterable[gettext.NullTranslations] = ()) -> bool | None:
+    """Whether ``value``, which says ``phrase`` in English, says it in ``language`` too: the
+    innermost message whose English holds the phrase has a translation. Code inside it (a
+    parameter no catalog knows, such as ``torch.optim``) counts as said by the message around
+    it. None when the English does not hold the phrase."""
+    catalogs = list(domains) or [translations(language)]
+    if phrase.lower() not in str(value).lower():  # str() of a Text is its English
+        return None
+    if isinstance(value, Text):
+        for _key, param in value.params:
+            inner = says_in(param, phrase, language, catalogs)
+            if inner is not None and (inner or isinstance(param, Text)):
+                return inner
+        return _lookup(catalogs, value.template) != value.template
+    if isinstance(value, str):
+        return _lookup(catalogs, value) != value  # False for code: the message around decides
+    return None
+
+
 def _lookup(catalogs: list[gettext.NullTranslations], message: str) -> str:
+    if not message:
+        return message  # gettext answers "" with the catalog's header
     for catalog in catalogs:
         found = catalog.gettext(message)
         if found != message:
@@ -136,6 +159,18 @@ def use(language: str, course=None) -> None:
     _current["language"] = language
     _current["catalog"] = course_translations(course, language) if course is not None else \
         translations(language)
+
+
+def speak_to_click(language: str) -> None:
+    """Let click's own words (usage errors, ``--help`` headings) follow ``language``.
+
+    click asks gettext's global domain for them, which reads the language from
+    ``$LANGUAGE``: point that domain at our ``click`` catalog. For command lines only (it
+    changes the process's global gettext state).
+    """
+    gettext.bindtextdomain(CLICK_DOMAIN, str(PACKAGE_LOCALE))
+    gettext.textdomain(CLICK_DOMAIN)
+    os.environ["LANGUAGE"] = language
 
 
 def current_language() -> str:

@@ -3,7 +3,7 @@
 Extracts the messages afresh from the sources (as ``scripts/i18n.sh`` does, with Babel) and
 holds each against its Chinese catalog: a message with no translation, a fuzzy one, one
 whose placeholders differ from the English, or a compiled ``.mo`` older than its ``.po`` is
-a problem, printed one per line. Exits 1 when there is any. Needs Babel (the dev extra).
+a problem, printed one per line. Exits 1 when there is any.
 """
 
 from __future__ import annotations

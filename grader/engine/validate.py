@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from grader.course.config import Course, Lesson, runner_preload
-from grader.course.i18n import course_translations
+from grader.course.i18n import Text, course_translations, says_in
 from grader.course.results import LessonResult
 from grader.engine.catalog import CatalogEntry, read_catalog
 from grader.engine.grading import Submission, refuse_sandbox_failures
@@ -39,9 +39,10 @@ class MistakeVerdict:
 
     def named_in(self, language: str, catalogs: tuple) -> bool:
         """The feedback that names this mistake reads in ``language`` (not left in English)."""
-        phrase = self.entry.named.lower()
-        naming = [t for t in self.result.failed if phrase and phrase in t.feedback.lower()]
-        return any(phrase not in t.feedback_in(language, catalogs).lower() for t in naming)
+        phrase = self.entry.named
+        return any(says_in(Text.from_data(t.feedback_text) if t.feedback_text else t.feedback,
+                           phrase, language, catalogs)
+                   for t in self.result.failed if phrase)
 
     @property
     def seen_in_public(self) -> bool:
