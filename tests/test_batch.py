@@ -32,7 +32,8 @@ GRADESCOPE_TEST = {"score", "max_score", "status", "name", "name_format", "numbe
 def write_outputs(course, lessons, found, out, summary):
     """What `grader batch` writes after grading: every output from the gradebook."""
     return write_report_files(course, lessons, found.students,
-                              class_results(course, lessons, found, out), out, summary.failed)
+                              class_results(course, lessons, found, out, summary.suites), out,
+                              summary.failed)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def rows_of(out: Path) -> dict[str, dict]:
 def test_the_gradebook_scores_each_student_with_late_penalties(graded):
     out, found, summary = graded
     assert summary.jobs == 5 and summary.graded == 5 and not summary.failed
-    assert found.ignored == ["notes.txt"]
+    assert found.ignored == [("notes.txt", "not a folder")]
     rows = rows_of(out)
     assert rows["ada"]["lesson2"] == "10" and rows["ada"]["lesson2_status"] == "on time"
     assert 0 < float(rows["ben"]["lesson2"]) < 10
@@ -300,7 +301,8 @@ def test_collect_from_an_lms_bulk_download(small_course, tmp_path):
     assert sorted(h.student for h in report.kept) == ["ada", "ben", "cy"]
     meta = json.loads((tmp_path / "subs/ben/lesson2/submission.json").read_text())
     assert meta["submitted_at"] == "2026-12-13T09:00:00Z"
-    assert [what for what, _ in report.rejected] == ["bulk.zip:readme.txt"]
+    assert not report.rejected
+    assert report.ignored == [("bulk.zip:readme.txt", "not a student's folder, file or archive")]
 
 
 def test_collect_from_nbgrader_submitted(small_course, tmp_path):

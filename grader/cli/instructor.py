@@ -278,15 +278,22 @@ def batch(submissions: Path, out: Path, workers: int, lesson_ids: tuple[str, ...
 
     course = open_course(course_path)
     lessons = pick_lessons(course, lesson_ids)
-    with BatchLock(out) as lock:
-        if lock.interrupted:
-            click.echo(f"Resuming the run that was stopped ({holder_text(lock.interrupted)}).",
-                       err=True)
-        found, summary = grade_class(course, submissions, out, lessons=lessons, workers=workers,
-                                     scheduler=scheduler, unsafe=unsafe,
-                                     progress=Progress("graded"))
-        rows = write_outputs(course, lessons, found.students,
-                             class_results(course, lessons, found, out), out, summary.failed)
+    progress = Progress("graded")
+    try:
+        with BatchLock(out) as lock:
+            if lock.interrupted:
+                click.echo(f"Resuming the run that was stopped "
+                           f"({holder_text(lock.interrupted)}).", err=True)
+            found, summary = grade_class(course, submissions, out, lessons=lessons,
+                                         workers=workers, scheduler=scheduler, unsafe=unsafe,
+                                         progress=progress)
+            rows = write_outputs(course, lessons, found.students,
+                                 class_results(course, lessons, found, out, summary.suites), out,
+                                 summary.failed)
+    except Exception:
+        if progress.terminal and progress.first_done is not None:
+            click.echo(err=True)  # the error's line starts below the progress bar, not on it
+        raise
     totals = sorted(row.total for row in rows)
     possible = sum(lesson.points for lesson in lessons)
     click.echo(f"Graded {summary.jobs} submissions of {len(found.students)} students "

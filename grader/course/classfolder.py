@@ -42,7 +42,10 @@ def is_student_id(name: str) -> bool:
 
 
 def suggested_id(name: str) -> str:
-    """An id close to ``name`` to suggest in a message (spaces and the like become '_')."""
+    """An id close to ``name`` to suggest in a message (spaces and the like become '_'; a
+    name in bytes that are not UTF-8, as old zip tools write them, is read as Latin-1)."""
+    if not name.isprintable():
+        name = name.encode("utf-8", "surrogateescape").decode("latin-1")
     name = unicodedata.normalize("NFC", name)
     kept = "".join(c if unicodedata.category(c)[0] in "LNM" or c in "._-" else "_" for c in name)
     return re.sub(r"_+", "_", kept).strip("._-")[:MAX_STUDENT_ID] or "student"

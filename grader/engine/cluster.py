@@ -12,6 +12,7 @@ worker loss and retries, a dashboard, `dask-worker` on any machine), and its
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +20,15 @@ from pathlib import Path
 from grader.course.errors import UserError
 
 _WARM: dict[str, tuple] = {}
+_LOCK = threading.Lock()
 
 
 class ClusterUnreachable(UserError):
     """No Dask scheduler answers at the address given."""
-_LOCK = threading.Lock()
+
+
+class ClusterLost(UserError):
+    """The Dask scheduler went away in the middle of a batch."""
 
 
 def grade_chunk(course_root: str, lesson_id: str, submissions: list[tuple[str, bytes]],
@@ -44,16 +49,29 @@ def grade_chunk(course_root: str, lesson_id: str, submissions: list[tuple[str, b
         return [result.to_dict() for result in results]
 
 
+def _quiet_dask() -> None:
+    """Dask logs a lost scheduler as tracebacks on stderr; the batch says it in one line."""
+    root = logging.getLogger("distributed")
+    root.setLevel(logging.CRITICAL)
+    for handler in root.handlers:
+        handler.setLevel(logging.CRITICAL)
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 class DaskPool:
     """Sends chunks to an existing cluster at ``address`` (``tcp://host:port``)."""
 
     def __init__(self, address: str, course_root: Path, unsafe: bool) -> None:
         from dask.distributed import Client
 
+        _quiet_dask()
         try:
             self.client = Client(address, timeout="20s")
         except OSError as exc:
             raise ClusterUnreachable(f"no Dask scheduler answers at {address} ({exc})") from None
+        self.address = address
         self.course_root = str(course_root)
         self.unsafe = unsafe
 
@@ -61,7 +79,6 @@ class DaskPool:
         from dask.distributed import as_completed
 
         from grader.course.results import LessonResult
-        from grader.sandbox.plan import SandboxRefused
 
         futures = {}
         for chunk in chunks:
@@ -74,13 +91,26 @@ class DaskPool:
             chunk = futures[future]
             try:
                 results = [LessonResult.from_dict(r) for r in future.result()]
-            except SandboxRefused as exc:
-                yield chunk, None, f"refused: {exc}"
-                return
+            except UserError:  # the sandbox refused, or the course's suites cannot run
+                raise
             except Exception as exc:  # noqa: BLE001 - a worker's failure is this chunk's failure
+                if self._lost(exc):
+                    raise ClusterLost(
+                        f"the Dask scheduler at {self.address} stopped answering in the middle "
+                        f"of the batch; every result graded before is kept in the gradebook and "
+                        f"no report was changed: restart the scheduler and its workers (or drop "
+                        f"--scheduler to grade on this machine) and run the same command "
+                        f"again") from None
                 yield chunk, None, f"the cluster could not grade it ({type(exc).__name__}: {exc})"
                 continue
             yield chunk, results, ""
 
+    def _lost(self, error: Exception) -> bool:
+        return ("scheduler-connection-lost" in str(error)
+                or self.client.status != "running")
+
     def close(self) -> None:
-        self.client.close()
+        try:
+            self.client.close(timeout=5)
+        except Exception:  # noqa: BLE001, S110 - a scheduler that is gone cannot be told goodbye
+            pass

@@ -12,12 +12,14 @@ A folder that cannot be written (a full disk, a read-only mount, no permission) 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
 import os
 import socket
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from grader.course.errors import UserError
@@ -76,6 +78,17 @@ def unwritable(out: Path, fault: OSError | sqlite3.Error, kept: str = KEPT) -> O
                                f"--out) and run the same command again")
 
 
+@contextlib.contextmanager
+def writing_into(out: Path, kept: str = KEPT) -> Iterator[None]:
+    """Inside the block, a failed write into ``out`` becomes ``OutFolderUnwritable``."""
+    try:
+        yield
+    except OSError as exc:
+        if writing_fault(exc, out):
+            raise unwritable(out, exc, kept) from None
+        raise
+
+
 def writing_fault(error: BaseException, out: Path) -> bool:
     """Whether ``error`` is a failed write into ``out`` that ``unwritable`` can explain."""
     if not isinstance(error, OSError) or error.errno not in (
@@ -118,8 +131,10 @@ class BatchLock:
         self.path = self.out / LOCK_FILE
         self.interrupted: dict | None = None
         self._fd: int | None = None
+        self._created = False
 
     def __enter__(self) -> BatchLock:
+        self._created = not self.out.exists()
         prepare_out(self.out)
         try:
             self._acquire()
@@ -162,6 +177,9 @@ class BatchLock:
 
     def __exit__(self, kind, error, trace) -> None:
         self._release()
+        if error is not None and self._created:
+            with contextlib.suppress(OSError):
+                self.out.rmdir()  # a run that stopped before writing anything leaves no folder
         if error is not None and writing_fault(error, self.out):
             raise unwritable(self.out, error) from None
 

@@ -9,6 +9,7 @@ library prints can corrupt the channel). Both ends are trusted: no student code 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import subprocess
@@ -23,11 +24,14 @@ class WorkerError(Exception):
     """The worker could not grade a request; the message says why.
 
     ``refused``: the worker's sandbox failed its self-test, so no worker will do better.
+    ``stopped``: the course's suites cannot run (a missing check file, a broken course), so
+    no other submission will do better either.
     """
 
-    def __init__(self, message: str, *, refused: bool = False) -> None:
+    def __init__(self, message: str, *, refused: bool = False, stopped: bool = False) -> None:
         super().__init__(message)
         self.refused = refused
+        self.stopped = stopped
 
 
 class CheckerWorker:
@@ -49,15 +53,22 @@ class CheckerWorker:
                             for label, source in submissions],
         }
         assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        except (OSError, ValueError):  # its pipes broke, or were closed by ``close``
+            line = ""
         if not line:
             raise WorkerError("the checker worker stopped")
-        answer = json.loads(line)
-        if "error" in answer:
-            raise WorkerError(answer["error"], refused=bool(answer.get("refused")))
-        return [LessonResult.from_dict(r) for r in answer["results"]]
+        try:
+            answer = json.loads(line)
+            if "error" in answer:
+                raise WorkerError(answer["error"], refused=bool(answer.get("refused")),
+                                  stopped=bool(answer.get("stopped")))
+            return [LessonResult.from_dict(r) for r in answer["results"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise WorkerError(f"the checker worker answered garbage ({type(exc).__name__})") from None
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -80,32 +91,66 @@ class CheckerWorker:
 
 
 def serve(course_root: Path) -> None:
-    from grader.course.config import CourseError, load_course, runner_preload
-    from grader.engine.grading import GradingError, Submission, grade
-    from grader.sandbox.host import RunnerHost
+    """Answer grading requests until stdin closes; every failure is an answer, never a traceback."""
+    from grader.course.errors import UserError
     from grader.sandbox.plan import SandboxRefused
 
     channel = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
+    try:
+        with _warm(course_root) as (course, host):
+            for line in sys.stdin:
+                channel.write(json.dumps(_answer(course, host, line)) + "\n")
+    except SandboxRefused as exc:
+        _answer_all(channel, {"error": str(exc), "refused": True})
+    except UserError as exc:
+        _answer_all(channel, {"error": str(exc), "stopped": True})
+    except OSError as exc:  # the course folder or the sandbox cannot be reached
+        _answer_all(channel, {"error": f"the checker worker could not start ({exc})",
+                              "stopped": True})
+
+
+@contextlib.contextmanager
+def _warm(course_root: Path):
+    from grader.course.config import load_course, runner_preload
+    from grader.sandbox.host import RunnerHost
+
     course = load_course(course_root)
     with RunnerHost(runner_preload(course.lessons)) as host:
-        for line in sys.stdin:
-            request = json.loads(line)
-            try:
-                lesson = course.lesson(request["lesson"])
-                submissions = [Submission(s["label"], base64.b64decode(s["source"]))
-                               for s in request["submissions"]]
-                results = grade(course, lesson, submissions, host=host,
-                                public=request.get("public", True),
-                                hidden=request.get("hidden", True),
-                                unsafe=request.get("unsafe", False))
-                answer = {"results": [r.to_dict() for r in results]}
-            except SandboxRefused as exc:
-                answer = {"error": str(exc), "refused": True}
-            except (CourseError, GradingError) as exc:
-                answer = {"error": str(exc)}
-            channel.write(json.dumps(answer) + "\n")
+        yield course, host
+
+
+def _answer(course, host, line: str) -> dict:
+    from grader.course.config import CourseError
+    from grader.engine.grading import GradingError, Submission, grade
+    from grader.sandbox.plan import SandboxRefused
+
+    try:
+        request = json.loads(line)
+        lesson = course.lesson(request["lesson"])
+        submissions = [Submission(s["label"], base64.b64decode(s["source"]))
+                       for s in request["submissions"]]
+        results = grade(course, lesson, submissions, host=host,
+                        public=request.get("public", True),
+                        hidden=request.get("hidden", True),
+                        unsafe=request.get("unsafe", False))
+        return {"results": [r.to_dict() for r in results]}
+    except SandboxRefused as exc:
+        return {"error": str(exc), "refused": True}
+    except (CourseError, GradingError) as exc:
+        return {"error": str(exc), "stopped": True}
+    except Exception as exc:  # noqa: BLE001 - one chunk's failure, said in one line
+        return {"error": f"the checker failed on this chunk ({type(exc).__name__}: {exc})"}
+
+
+def _answer_all(channel, answer: dict) -> None:
+    """A worker that cannot grade gives the same answer to every request it is sent."""
+    for _ in sys.stdin:
+        channel.write(json.dumps(answer) + "\n")
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]))
+    try:
+        serve(Path(sys.argv[1]))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the batch reports it
+        sys.exit(130)

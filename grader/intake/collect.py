@@ -4,7 +4,12 @@ handed in: the exchange folder ``course submit`` writes to, an LMS bulk download
 
 Every archive is unpacked by ``grader.intake.archives`` (no escapes, no links, no bombs); exchange
 manifests are checked (course, lesson, student, sha256 of each file); of several submissions
-of one lesson the latest counts, and its time is kept for the late policy.
+of one lesson the latest counts, and its time is kept for the late policy. Student ids may be
+in any script and are kept in Unicode's composed form; two spellings of one name (``zoë``
+precomposed and decomposed) are never merged: both are rejected, each with a line.
+
+What is written into OUT is written as a set (``grader.course.files.staged``): a full disk or
+a read-only folder leaves OUT as it was.
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.course.classfolder import METADATA, STUDENT_ID, metadata_text
+from grader.course.classfolder import METADATA, STUDENT_ID_RULE, metadata_text, shown, student_id
 from grader.course.config import Course, CourseError, Lesson
-from grader.course.files import sha256, write_if_changed
+from grader.course.files import sha256, staged, write_if_changed
 from grader.course.times import parse_utc
 from grader.intake.archives import ArchiveLimits, UnsafeArchive, extract
 
@@ -35,6 +40,7 @@ class Handed:
     source: bytes
     submitted_at: dt.datetime | None
     origin: str
+    spelled: str = ""  # the student's name as it was handed in, before normalisation
 
 
 @dataclass
@@ -43,11 +49,23 @@ class CollectReport:
     kept: list[Handed] = field(default_factory=list)
     superseded: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)  # what, why
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # what, why: not a hand-in
+
+
+def _student(name: str) -> str:
+    """``name`` as a student id (composed form), or ValueError saying why it is not one."""
+    sid = student_id(name)
+    if sid is None:
+        raise ValueError(f"{shown(name)} is not a student id ({STUDENT_ID_RULE})")
+    return sid
 
 
 def collect(course: Course, source: Path, out: Path) -> CollectReport:
     """Read ``source`` (detecting its kind), keep the latest per student and lesson, write out."""
-    source = Path(source)
+    source, out = Path(source), Path(out)
+    if out.exists() and not out.is_dir():
+        raise CourseError(f"--out {out} is a file; give the class folder to fill (created if "
+                          f"missing)")
     if source.is_file() and zipfile.is_zipfile(source):
         report = CollectReport("LMS bulk download")
         found = _from_lms_zip(course, source, report)
@@ -61,7 +79,7 @@ def collect(course: Course, source: Path, out: Path) -> CollectReport:
         raise CourseError(f"{source} is neither an exchange folder, an LMS zip nor nbgrader's "
                           f"submitted/ folder")
     latest: dict[tuple[str, str], Handed] = {}
-    for handed in found:
+    for handed in _one_spelling_each(found, report):
         key = (handed.student, handed.lesson.id)
         current = latest.get(key)
         if current is None or _later(handed, current):
@@ -69,13 +87,34 @@ def collect(course: Course, source: Path, out: Path) -> CollectReport:
             latest[key] = handed
         else:
             report.superseded += 1
-    for handed in sorted(latest.values(), key=lambda h: (h.student, h.lesson.id)):
-        folder = out / handed.student / handed.lesson.id
-        write_if_changed(folder / handed.lesson.module, handed.source)
-        write_if_changed(folder / METADATA,
-                         metadata_text(handed.submitted_at, handed.origin, sha256(handed.source)))
-        report.kept.append(handed)
+    kept = sorted(latest.values(), key=lambda h: (h.student, h.lesson.id))
+    out.mkdir(parents=True, exist_ok=True)
+    with staged(out, sorted({handed.student for handed in kept})) as folder:
+        for handed in kept:
+            target = folder / handed.student / handed.lesson.id
+            write_if_changed(target / handed.lesson.module, handed.source)
+            write_if_changed(target / METADATA, metadata_text(handed.submitted_at, handed.origin,
+                                                              sha256(handed.source)))
+    report.kept.extend(kept)
     return report
+
+
+def _one_spelling_each(found: list[Handed], report: CollectReport) -> list[Handed]:
+    """The hand-ins whose student id was spelt one way only; the others are rejected."""
+    spellings: dict[str, set[str]] = {}
+    for handed in found:
+        spellings.setdefault(handed.student, set()).add(handed.spelled or handed.student)
+    kept = []
+    for handed in found:
+        names = sorted(spellings[handed.student])
+        if len(names) == 1:
+            kept.append(handed)
+            continue
+        report.rejected.append((handed.origin, (
+            f"{len(names)} spellings, {' and '.join(shown(n) for n in names)}, are the same name "
+            f"{handed.student} once Unicode-normalised; they are not merged: give each student "
+            f"one spelling (or tell them apart) and collect again")))
+    return kept
 
 
 def _later(a: Handed, b: Handed) -> bool:
@@ -105,11 +144,10 @@ def _from_manifest(course: Course, folder: Path, origin: str) -> Handed:
     if manifest.get("course") != course.id:
         raise ValueError(f"it is for course {manifest.get('course')!r}, not {course.id!r}")
     lesson = course.lesson(str(manifest["lesson"]))
-    student = str(manifest["student"])
-    if not STUDENT_ID.match(student):
-        raise ValueError(f"student id {student!r} is not valid")
+    spelled = str(manifest["student"])
+    student = _student(spelled)
     match = EXCHANGE_NAME.match(origin)
-    if match and (match["student"] != student or match["lesson"] != lesson.id):
+    if match and (student_id(match["student"]) != student or match["lesson"] != lesson.id):
         raise ValueError("its name and its manifest disagree on student or lesson")
     files = manifest["files"]
     if set(files) != {lesson.module}:
@@ -117,7 +155,8 @@ def _from_manifest(course: Course, folder: Path, origin: str) -> Handed:
     data = (folder / lesson.module).read_bytes()
     if sha256(data) != files[lesson.module]:
         raise ValueError(f"{lesson.module} does not match its sha256 in the manifest")
-    return Handed(student, lesson, data, parse_utc(str(manifest["submitted_at"])), origin)
+    return Handed(student, lesson, data, parse_utc(str(manifest["submitted_at"])), origin,
+                  spelled)
 
 
 # ---------------------------------------------------------------------- an LMS bulk download
@@ -138,19 +177,24 @@ def _from_lms_zip(course: Course, archive: Path, report: CollectReport) -> list[
         for entry in sorted(root.iterdir()):
             name = entry.name
             try:
-                if entry.is_dir():
+                if entry.is_dir() and student_id(name) is None and not any(
+                        _lesson_by_module(course, p.name) for p in entry.rglob("*.py")):
+                    report.ignored.append((f"{archive.name}:{name}", "not a student's folder"))
+                elif entry.is_dir():
                     found += _student_folder(course, name, entry, times, f"{archive.name}:{name}")
                 elif name.endswith(".zip"):
                     found += _student_zip(course, entry, times.get(name), report)
                 elif "__" in name:
-                    student, _, module = name.partition("__")
+                    spelled, _, module = name.partition("__")
                     lesson = _lesson_by_module(course, module)
-                    if lesson is None or not STUDENT_ID.match(student):
-                        raise ValueError("not <student>__<module>")
-                    found.append(Handed(student, lesson, entry.read_bytes(), times.get(name),
-                                        f"{archive.name}:{name}"))
+                    if lesson is None:
+                        raise ValueError(f"not <student>__<module>: {module} is no lesson's "
+                                         f"module ({_modules(course)})")
+                    found.append(Handed(_student(spelled), lesson, entry.read_bytes(),
+                                        times.get(name), f"{archive.name}:{name}", spelled))
                 else:
-                    raise ValueError("not a student's folder, file or archive")
+                    report.ignored.append((f"{archive.name}:{name}",
+                                           "not a student's folder, file or archive"))
             except (ValueError, UnsafeArchive, OSError) as exc:
                 report.rejected.append((f"{archive.name}:{name}", str(exc)))
     return found
@@ -167,17 +211,23 @@ def _zip_times(archive: Path) -> dict[str, dt.datetime]:
     return times
 
 
-def _student_folder(course: Course, student: str, folder: Path, times: dict,
+def _modules(course: Course) -> str:
+    return "expected one of " + ", ".join(lesson.module for lesson in course.lessons)
+
+
+def _student_folder(course: Course, spelled: str, folder: Path, times: dict,
                     origin: str) -> list[Handed]:
-    if not STUDENT_ID.match(student):
-        raise ValueError(f"{student!r} is not a valid student id")
     found = []
     for path in sorted(folder.rglob("*.py")):
         lesson = _lesson_by_module(course, path.name)
         if lesson is not None:
-            found.append(Handed(student, lesson, path.read_bytes(), times.get(student), origin))
+            found.append(Handed(_student(spelled), lesson, path.read_bytes(), times.get(spelled),
+                                origin, spelled))
     if not found:
-        raise ValueError("no lesson module in it")
+        there = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+        held = f"it holds {', '.join(there[:5])}" + (" …" if len(there) > 5 else "") if there \
+            else "it is empty"
+        raise ValueError(f"no lesson module in it ({held}; {_modules(course)})")
     return found
 
 
@@ -203,14 +253,14 @@ def _from_nbgrader(course: Course, root: Path, report: CollectReport) -> list[Ha
 
     found = []
     for notebook in sorted(root.glob("*/*/*.ipynb")):
-        student, lesson_id = notebook.parent.parent.name, notebook.parent.name
+        spelled, lesson_id = notebook.parent.parent.name, notebook.parent.name
         try:
             lesson = course.lesson(lesson_id)
-            if not STUDENT_ID.match(student):
-                raise ValueError(f"{student!r} is not a valid student id")
+            student = _student(spelled)
             source = module_from_notebook(notebook.read_bytes())
             when = submission_time(notebook)
-            found.append(Handed(student, lesson, source, when, str(notebook.relative_to(root))))
+            found.append(Handed(student, lesson, source, when, str(notebook.relative_to(root)),
+                                spelled))
         except (ValueError, CourseError, OSError) as exc:
             report.rejected.append((str(notebook.relative_to(root)), str(exc)))
     return found

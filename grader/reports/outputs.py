@@ -1,5 +1,9 @@
 """Every output of a class batch, written from the gradebook: ``gradebook.csv``,
-``results/<student>/<lesson>.json``, ``feedback/<student>.md`` and ``report/``."""
+``results/<student>/<lesson>.json``, ``feedback/<student>.md`` and ``report/``.
+
+They are written as a set (``grader.course.files.staged``): a run that fails part way (a full
+disk) leaves every one of them as it was, and no file is ever half written.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.course.config import Course, Lesson
-from grader.course.files import write_if_changed
+from grader.course.files import staged, write_if_changed
 from grader.course.hints import load_hints
 from grader.reports.class_report import write_report
 from grader.reports.feedback_md import instructor_details, student_feedback
@@ -17,15 +21,22 @@ from grader.reports.gradescope import results_json
 from grader.reports.standings import standings
 
 INSTRUCTOR_ONLY = "instructor-only"  # what never goes back to students
+OUTPUTS = ("gradebook.csv", "results", "feedback", INSTRUCTOR_ONLY, "report")
 
 
 def write_outputs(course: Course, lessons: Sequence[Lesson], students: Sequence[str],
                   graded: dict, out: Path, not_graded: Sequence[tuple[str, str, str]]) -> list:
-    """gradebook.csv, results/, feedback/ and report/; returns the standings rows.
+    """gradebook.csv, results/, feedback/ and report/, all or none; returns the standings rows.
 
     ``graded[(student, lesson)] = (result, submitted_at, failure)`` (see
     grader.engine.batch.class_results); ``not_graded``: (student, lesson, why) for the report.
     """
+    with staged(out, OUTPUTS) as folder:
+        return _write_all(course, lessons, students, graded, folder, not_graded)
+
+
+def _write_all(course: Course, lessons: Sequence[Lesson], students: Sequence[str],
+               graded: dict, out: Path, not_graded: Sequence[tuple[str, str, str]]) -> list:
     rows = standings(course, lessons, students, graded)
     write_if_changed(out / "gradebook.csv", gradebook_csv(rows))
     hints = load_hints(course)
