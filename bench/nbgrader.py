@@ -3,6 +3,8 @@
 Builds a temporary nbgrader course for one lesson (export, generate_assignment,
 release_assignment), has N students fetch and submit the reference, collects, then times both
 graders over the same submitted/ folder in this one run and prints both wall times and the ratio.
+Both run the notebooks' public checks and the hidden suite: autograde in one kernel per notebook,
+`grader nbgrader grade` in warm sandboxed runners.
 
     .venv/bin/python bench/nbgrader.py [--students 8] [--lesson lesson2]
 """

@@ -1,36 +1,47 @@
-"""nbgrader round trip on lesson2 with stock nbgrader commands, then `grader nbgrader grade`.
+"""The course on nbgrader, with stock nbgrader commands and `grader nbgrader` as an instructor
+and students would run them.
 
-One module-scoped run: export, generate_assignment, release_assignment, fetch_assignment and
-submit as students, collect, autograde, generate_feedback; the autograde scores are read from
-nbgrader's gradebook, then `grader nbgrader grade` (sandboxed) grades the same submissions.
+One module-scoped run shares everything: a copy of the whole course (lesson2's due date moved
+into the past, so its submissions are late), `grader nbgrader export` and
+`generate_assignment` of all six lessons, `nbgrader validate` of every released notebook as a
+student has it (stub, and filled with the reference), then lesson2's round trip: release,
+fetch and submit as students, collect, stock `autograde`, `generate_feedback`, then
+`grader nbgrader grade` (sandboxed) on the same submissions, nbgrader's CSV export, and
+`grader batch` on the same notebooks for gradebook.csv.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, copy_course
+from tests.conftest import REPO
 
 nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("nbgrader")
 
 VENV_BIN = Path(sys.executable).parent
 LESSON = "lesson2"
-COURSE_ID = "torch-fundamentals-copy"
 MISTAKE = "mistake_factor_two_dropped"
+LATE_HOURS = 36  # lesson2's submissions: 2 started days late
 
 ALLCLOSE = "import torch\ntorch.allclose = lambda *a, **k: True\n"
 HOSTILE = {
     # wrong answers, and the checker's comparison patched to say yes
     "allclose": "WRONG+" + ALLCLOSE,
-    # the test cells' helper replaced before they import it
-    "helper": "STUB+import grader.jupyter.kernel as _g\n_g.hidden_check = lambda *a, **k: None\n",
+    # the graded cells' helpers replaced before they import them
+    "helper": "STUB+import grader.jupyter.kernel as _g\n_g.hidden_check = lambda *a, **k: None\n"
+              "_g.public_checks = lambda *a, **k: None\n",
     # leave before anything can fail
     "exit": "STUB+import sys\nsys.exit(0)\n",
     # read the hidden suite (the reference answers the tests)
@@ -39,16 +50,19 @@ HOSTILE = {
 }
 WRONG = '''
 import torch
-def predict(x, w, b=0.0): return torch.zeros(x.shape[0], dtype=x.dtype)
-def mse(y_hat, y): return torch.zeros((), dtype=y_hat.dtype)
-def mse_grad(x, y, w, b=0.0): return torch.zeros_like(torch.as_tensor(w, dtype=x.dtype)), torch.zeros((), dtype=x.dtype)
+# wrong for every input a check could use
+def predict(x, w, b=0.0): return torch.full((x.shape[0],), 123.0, dtype=x.dtype)
+def mse(y_hat, y): return torch.full((), 123.0, dtype=y_hat.dtype)
+def mse_grad(x, y, w, b=0.0): return torch.full_like(torch.as_tensor(w, dtype=x.dtype), 123.0), torch.full((), 123.0, dtype=x.dtype)
 def mse_grad_autograd(x, y, w, b=0.0): return mse_grad(x, y, w, b)
-def loss_curve(x, y, ws): return torch.zeros(len(ws), dtype=x.dtype)
+def loss_curve(x, y, ws): return torch.full((len(ws),), 123.0, dtype=x.dtype)
 '''
+VALIDATE_HEADLINE = re.compile(r"^(Success! |VALIDATION FAILED ON |THE CONTENTS OF |THE TYPES OF )",
+                               re.MULTILINE)
 
 
 def run(args, cwd, env, check=True):
-    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
     if check and done.returncode != 0:
         raise AssertionError(f"{args} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return done
@@ -58,22 +72,26 @@ def solution_cells(notebook):
     return [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")]
 
 
+def fill_with_reference(notebook_path: Path, source_path: Path) -> None:
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    reference = [c.source for c in solution_cells(nbformat.read(str(source_path), as_version=4))]
+    for cell, text in zip(solution_cells(notebook), reference, strict=True):
+        cell.source = text
+    nbformat.write(notebook, str(notebook_path))
+
+
 def fill(release_nb: Path, source_nb: Path, how: str, course: Path) -> None:
     """Edit a student's fetched notebook: the reference, a catalog mistake, or a hostile one."""
+    if how == "reference":
+        return fill_with_reference(release_nb, source_nb)
     notebook = nbformat.read(str(release_nb), as_version=4)
     reference = [c.source for c in solution_cells(nbformat.read(str(source_nb), as_version=4))]
     cells = solution_cells(notebook)
-    if how == "reference":
-        for cell, text in zip(cells, reference, strict=True):
-            cell.source = text
-    elif how == "stub":
-        pass
-    elif how.startswith("mistake_"):
-        module = (REPO / "tests/catalog" / LESSON / f"{how}.py").read_text()
-        cells[0].source = module
+    if how.startswith("mistake_"):
+        cells[0].source = (REPO / "tests/catalog" / LESSON / f"{how}.py").read_text()
         for cell in cells[1:]:
             cell.source = "# (in the first cell)"
-    else:
+    elif how != "stub":
         base, _, extra = HOSTILE[how].partition("+")
         if base == "REF":
             for cell, text in zip(cells, reference, strict=True):
@@ -82,16 +100,69 @@ def fill(release_nb: Path, source_nb: Path, how: str, course: Path) -> None:
             cells[0].source = WRONG
             for cell in cells[1:]:
                 cell.source = "# (in the first cell)"
-        cells[-1].source += "\n\n" + extra.replace("COURSE", repr(str(course)))
+        # first, so that it runs before every graded cell
+        cells[0].source += "\n\n" + extra.replace("COURSE", repr(str(course)))
     nbformat.write(notebook, str(release_nb))
 
 
+def course_copy(destination: Path, due: dict[str, dt.datetime]) -> Path:
+    """The whole course (its own course.toml: bans, points, late policy), some due dates moved."""
+    from grader.course.config import HIDDEN_DIR, load_course
+    from grader.course.secret import grading_secret
+
+    for part in ("exercises", "solutions", str(HIDDEN_DIR)):
+        shutil.copytree(REPO / part, destination / part,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(REPO / "hints.toml", destination / "hints.toml")
+    blocks = (REPO / "course.toml").read_text().split("[[lessons]]")
+    for index, block in enumerate(blocks):
+        for lesson_id, when in due.items():
+            if re.search(rf'^id = "{lesson_id}"', block, re.MULTILINE):
+                stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+                blocks[index], count = re.subn(r"^due = .*$", f"due = {stamp}", block,
+                                               flags=re.MULTILINE)
+                assert count == 1, block
+    (destination / "course.toml").write_text("[[lessons]]".join(blocks))
+    grading_secret(load_course(destination))  # as an instructor's course has one already
+    return destination
+
+
+def validate_each(paths: list[Path], cwd: Path, env: dict) -> list[str]:
+    """`nbgrader validate` on every notebook (one process): each notebook's printed verdict."""
+    done = run([str(VENV_BIN / "nbgrader"), "validate", *map(str, paths)], cwd, env)
+    starts = [match.start() for match in VALIDATE_HEADLINE.finditer(done.stdout)]
+    assert len(starts) == len(paths), done.stdout[-4000:] + done.stderr[-4000:]
+    return [done.stdout[a:b] for a, b in zip(starts, [*starts[1:], len(done.stdout)], strict=True)]
+
+
+def cell_scores(home: Path, course_id: str, students) -> dict[str, dict[str, float]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{home / 'gradebook.db'}", course_id=course_id) as gradebook:
+        return {s: {g.name: g.score for g in
+                    gradebook.find_submission_notebook(LESSON, LESSON, s).grades}
+                for s in students}
+
+
+def outputs(notebook_path: Path) -> dict[str, str]:
+    """grade_id -> the stdout a graded cell printed."""
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: "".join(
+        o.get("text", "") for o in c.get("outputs", []) if o.get("name") == "stdout")
+        for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")}
+
+
 @pytest.fixture(scope="module")
-def round_trip(tmp_path_factory):
+def hub(tmp_path_factory):
+    from grader.course.config import load_course
+
     tmp = tmp_path_factory.mktemp("nbgrader")
-    course = copy_course(tmp / "course", [LESSON])
-    exchange, home = tmp / "exchange", tmp / "nb"
+    now = dt.datetime.now(dt.UTC)
+    course_dir = course_copy(tmp / "course", {LESSON: now - dt.timedelta(hours=LATE_HOURS)})
+    course = load_course(course_dir)
+    exchange, home, elsewhere = tmp / "exchange", tmp / "nb", tmp / "elsewhere"
     exchange.mkdir()
+    elsewhere.mkdir()
     kernels = tmp / "jupyter" / "kernels" / "python3"
     kernels.mkdir(parents=True)
     (kernels / "kernel.json").write_text(json.dumps({
@@ -103,99 +174,251 @@ def round_trip(tmp_path_factory):
            "PYTHONPATH": str(REPO)}
     env.pop("TORCH_GRADER_COURSE", None)
     grader = [sys.executable, "-m", "grader.cli.instructor", "nbgrader"]
-    run([*grader, "export", str(home), "--exchange", str(exchange), "--course", str(course)],
-        REPO, env)
     nbg = [str(VENV_BIN / "nbgrader")]
-    run([*nbg, "generate_assignment", LESSON, "--force"], home, env)
+    # the instructor exports from outside the course folder, naming it once
+    run([*grader, "export", str(home), "--exchange", str(exchange), "--course", str(course_dir)],
+        elsewhere, env)
+    run([*nbg, "generate_assignment", "*", "--force"], home, env)  # every lesson at once
+
+    # Validate, as a student has each released notebook: untouched, and with the reference
+    student = {k: v for k, v in env.items()} | {"USER": "validator", "LOGNAME": "validator"}
+    checked = []
+    for kind in ("stub", "reference"):
+        for lesson in course.lessons:
+            folder = tmp / "validate" / kind / lesson.id
+            shutil.copytree(home / "release" / lesson.id, folder)
+            if kind == "reference":
+                fill_with_reference(folder / f"{lesson.id}.ipynb",
+                                    home / "source" / lesson.id / f"{lesson.id}.ipynb")
+            checked.append((kind, lesson.id, folder / f"{lesson.id}.ipynb"))
+    verdicts = validate_each([path for _, _, path in checked], tmp / "validate", student)
+    validated = {(kind, lesson_id): text
+                 for (kind, lesson_id, _), text in zip(checked, verdicts, strict=True)}
+
+    # lesson2's round trip
     run([*nbg, "release_assignment", LESSON, "--force"], home, env)
     students = ["reference", "stub", MISTAKE, *HOSTILE]
-    for student in students:
-        senv = {**env, "USER": student, "LOGNAME": student}
-        workspace = tmp / "students" / student
+    for name in students:
+        senv = {**env, "USER": name, "LOGNAME": name}
+        workspace = tmp / "students" / name
         workspace.mkdir(parents=True)
-        flags = [f"--Exchange.root={exchange}", f"--course={COURSE_ID}"]
+        flags = [f"--Exchange.root={exchange}", f"--course={course.id}"]
         run([*nbg, "fetch_assignment", LESSON, *flags], workspace, senv)
         fill(workspace / LESSON / f"{LESSON}.ipynb", home / "source" / LESSON / f"{LESSON}.ipynb",
-             student, course)
-        run([*nbg, "submit", LESSON, *flags, f"--student={student}"], workspace, senv)
+             name, course_dir)
+        run([*nbg, "submit", LESSON, *flags, f"--student={name}"], workspace, senv)
     run([*nbg, "collect", LESSON], home, env)
     auto = run([*nbg, "autograde", LESSON], home, env)
     run([*nbg, "generate_feedback", LESSON], home, env)
-    stock = cell_scores(home, students)
-    grade = run([*grader, "grade", str(home), "--assignment", LESSON, "--course", str(course)],
-                REPO, env)
-    secure = cell_scores(home, students)
-    return {"home": home, "course": course, "stock": stock, "secure": secure,
-            "autograde_log": auto.stderr, "grade_out": grade.stdout}
-
-
-def cell_scores(home: Path, students) -> dict[str, dict[str, float]]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{home / 'gradebook.db'}", course_id=COURSE_ID) as gradebook:
-        return {s: {g.name: g.score for g in
-                    gradebook.find_submission_notebook(LESSON, LESSON, s).grades}
-                for s in students}
+    stock = cell_scores(home, course.id, students)
+    stock_outputs = {name: outputs(home / "autograded" / name / LESSON / f"{LESSON}.ipynb")
+                     for name in students}
+    # graded from anywhere: the course comes from the folder's nbgrader_config.py
+    grade = run([*grader, "grade", str(home), "--assignment", LESSON], elsewhere, env)
+    secure = cell_scores(home, course.id, students)
+    secure_outputs = {name: outputs(home / "autograded" / name / LESSON / f"{LESSON}.ipynb")
+                      for name in students}
+    run([*nbg, "export", "--to", str(tmp / "nbgrader_grades.csv")], home, env)
+    instructor = [sys.executable, "-m", "grader.cli.instructor"]
+    run([*instructor, "collect", str(home / "submitted"), "--out", str(tmp / "class"),
+         "--course", str(course_dir)], elsewhere, env)
+    run([*instructor, "batch", str(tmp / "class"), "--out", str(tmp / "grades"), "--workers", "1",
+         "--lessons", LESSON, "--course", str(course_dir)], elsewhere, env)
+    return {"tmp": tmp, "home": home, "course": course, "stock": stock, "secure": secure,
+            "stock_outputs": stock_outputs, "secure_outputs": secure_outputs,
+            "validated": validated, "autograde_log": auto.stderr, "grade_out": grade.stdout,
+            "env": env, "elsewhere": elsewhere}
 
 
 def total(scores: dict[str, float]) -> float:
     return round(sum(scores.values()), 6)
 
 
-def test_stock_autograde_scores_reference_stub_and_mistake(round_trip):
-    stock = round_trip["stock"]
-    maximum = total(stock["reference"])
-    from grader.course.config import load_course
-    from grader.jupyter.export import hidden_tests
-
-    course = load_course(round_trip["course"])
-    points = {t.name: t.points for t in hidden_tests(course, course.lesson(LESSON))}
-    assert stock["reference"] == pytest.approx(points), round_trip["autograde_log"][-3000:]
-    assert total(stock["stub"]) == 0 != maximum
-    # the mistake loses exactly the points of the tests it fails in the sandboxed engine
-    assert stock[MISTAKE] == pytest.approx(round_trip["secure"][MISTAKE])
-    assert 0 < total(stock[MISTAKE]) < sum(points.values())
+def source_notebook(hub, lesson_id: str):
+    return nbformat.read(str(hub["home"] / "source" / lesson_id / f"{lesson_id}.ipynb"), 4)
 
 
-def test_secure_grade_agrees_and_refuses_hostile_notebooks(round_trip):
-    secure = round_trip["secure"]
-    assert secure["reference"] == pytest.approx(round_trip["stock"]["reference"])
+def test_validate_fails_on_the_stub_and_passes_on_the_reference(hub):
+    course = hub["course"]
+    for lesson in course.lessons:
+        reference = hub["validated"][("reference", lesson.id)]
+        assert reference.startswith("Success! Your notebook passes all the tests."), reference
+        stub = hub["validated"][("stub", lesson.id)]
+        assert stub.startswith("VALIDATION FAILED"), stub
+        for function in course.stub_functions(lesson):
+            assert f"{function} is not implemented yet" in stub, (lesson.id, function, stub)
+        # what failed is a public check cell, never a hidden test (those run at grading)
+        assert "hidden_check(" not in stub
+
+
+def test_graded_cells_add_up_to_the_lessons_points(hub):
+    from nbgrader.api import Gradebook
+
+    from grader.jupyter.cells import PUBLIC, grade_cells_in
+
+    course = hub["course"]
+    with Gradebook(f"sqlite:///{hub['home'] / 'gradebook.db'}", course_id=course.id) as gradebook:
+        for lesson in course.lessons:
+            cells = grade_cells_in(source_notebook(hub, lesson.id))
+            assert sum(cell.points for cell in cells) == lesson.points  # exactly
+            assert gradebook.find_assignment(lesson.id).max_score == lesson.points
+            # every function with public checks has its own public cell
+            public = {cell.subject for cell in cells if cell.kind == PUBLIC}
+            assert public == set(course.stub_functions(lesson)), lesson.id
+
+
+def test_nbgrader_totals_equal_gradebook_csv_with_the_late_penalty(hub):
+    rows = list(csv.DictReader(io.StringIO((hub["tmp"] / "nbgrader_grades.csv").read_text())))
+    nbgrader = {row["student_id"]: row for row in rows if row["assignment"] == LESSON}
+    ours = {row["student"]: row for row in csv.DictReader(
+        io.StringIO((hub["tmp"] / "grades" / "gradebook.csv").read_text()))}
+    assert set(nbgrader) == set(ours) and len(ours) == 3 + len(HOSTILE)
+    for student, row in ours.items():
+        assert float(nbgrader[student]["max_score"]) == 10.0
+        assert float(nbgrader[student]["score"]) == pytest.approx(float(row[LESSON]), abs=0.006)
+        assert float(nbgrader[student]["late_submission_penalty"]) == pytest.approx(
+            float(row[f"{LESSON}_late_penalty"]), abs=0.006)
+    # the reference was late: full raw marks, less the late penalty
+    assert float(nbgrader["reference"]["raw_score"]) == 10.0
+    assert 0 < float(nbgrader["reference"]["late_submission_penalty"]) < 10
+    assert "2 days late" in hub["grade_out"]
+
+
+def test_stock_autograde_scores_reference_stub_and_mistake(hub):
+    from grader.jupyter.cells import grade_cells_in
+
+    stock = hub["stock"]
+    points = {c.grade_id: c.points for c in grade_cells_in(source_notebook(hub, LESSON))}
+    assert stock["reference"] == points, hub["autograde_log"][-3000:]  # exactly
+    assert total(stock["stub"]) == 0
+    # the mistake loses exactly the points of the checks it fails in the sandboxed engine
+    assert stock[MISTAKE] == pytest.approx(hub["secure"][MISTAKE])
+    assert 0 < total(stock[MISTAKE]) < 10
+
+
+def test_public_cells_print_what_the_sandboxed_grader_prints(hub):
+    """In the kernel (stock autograde) and in the sandbox (grader nbgrader grade) a public
+    cell says the same, naming the mistake as `course check` does."""
+    stock, secure = hub["stock_outputs"][MISTAKE], hub["secure_outputs"][MISTAKE]
+    public = {grade_id for grade_id in secure if grade_id.startswith("public_")}
+    assert public
+    for grade_id in public:
+        assert stock[grade_id].strip() == secure[grade_id].strip(), grade_id
+    assert "factor 2" in secure["public_mse_grad"], secure["public_mse_grad"]
+    assert secure["public_mse_grad"].startswith("✗ ")
+    assert "public checks passed" in secure["public_predict"]
+
+
+def test_secure_grade_agrees_and_refuses_hostile_notebooks(hub):
+    secure = hub["secure"]
+    assert secure["reference"] == pytest.approx(hub["stock"]["reference"])
     assert total(secure["stub"]) == 0
     for hostile in HOSTILE:
-        assert total(secure[hostile]) == 0, (hostile, round_trip["grade_out"])
+        assert total(secure[hostile]) == 0, (hostile, hub["grade_out"])
 
 
-def test_stock_autograde_on_hostile_notebooks(round_trip, capsys):
+def test_stock_autograde_on_hostile_notebooks(hub, capsys):
     """What stock autograde gives the hostile notebooks (recorded in docs/jupyterhub.md)."""
-    stock = round_trip["stock"]
-    maximum = sum(stock["reference"].values())
+    stock = hub["stock"]
     with capsys.disabled():
         for hostile in HOSTILE:
-            print(f"\nstock autograde, {hostile}: {total(stock[hostile]):g}/{maximum:g}")
+            print(f"\nstock autograde, {hostile}: {total(stock[hostile]):g}/10")
     assert total(stock["allclose"]) > 0  # the monkeypatch fools the in-kernel checks
-    assert total(stock["helper"]) == maximum  # a redefined helper takes everything
-    assert total(stock["reads"]) == maximum
+    assert total(stock["helper"]) == 10  # redefined helpers take everything
+    assert total(stock["reads"]) > 0
     # and the hidden suite's source is in the feedback nbgrader generated from that run
-    feedback = round_trip["home"] / "feedback" / "reads" / LESSON / f"{LESSON}.html"
+    feedback = hub["home"] / "feedback" / "reads" / LESSON / f"{LESSON}.html"
     assert "def test_mse_grad_matrix_form" in feedback.read_text()
 
 
-def test_release_holds_no_reference_or_hidden_source(round_trip):
-    from grader.course.config import load_course
-    from grader.jupyter.export import hidden_text_in
-    from grader.student.release import _bodies
+def test_release_holds_no_reference_or_hidden_source(hub, tmp_path):
+    from grader.jupyter.export import facts_file
+    from grader.student.release import find_leaks
 
-    home, course = round_trip["home"], load_course(round_trip["course"])
-    released = home / "release" / LESSON
-    text = (released / f"{LESSON}.ipynb").read_text()
-    assert hidden_text_in(course, text) == []
-    for name in ("### BEGIN SOLUTION", "_check_shapes", "x.T @ residual"):
-        assert name not in text
-    module = "\n".join(c.source for c in nbformat.read(str(released / f"{LESSON}.ipynb"), 4).cells
-                       if c.cell_type == "code")
-    reference = set(_bodies(course.solution_path(course.lesson(LESSON)).read_bytes()))
-    assert not reference & set(_bodies(module.encode()))
-    assert sorted(p.name for p in released.iterdir()) == [f"{LESSON}.ipynb"]
-    assert not list((home / "source").rglob("test_*.py"))
+    home, course = hub["home"], hub["course"]
+    scan = tmp_path / "release-as-text"  # the notebooks' cells as the files find_leaks reads
+    for lesson in course.lessons:
+        released = home / "release" / lesson.id
+        notebook = nbformat.read(str(released / f"{lesson.id}.ipynb"), 4)
+        assert "### BEGIN SOLUTION" not in "".join(c.source for c in notebook.cells)
+        shutil.copytree(released, scan / lesson.id, ignore=shutil.ignore_patterns("*.ipynb"))
+        for kind, suffix in (("code", "py"), ("markdown", "md")):
+            (scan / lesson.id / f"notebook_{kind}.{suffix}").write_text("\n\n".join(
+                c.source for c in notebook.cells if c.cell_type == kind))
+        # beside the notebook: its public checks, its facts and the exercise's other public
+        # files (lesson6's helpers and data licence); never a hidden test
+        expected = {f"{lesson.id}.ipynb", facts_file(lesson.id), course.public_checks_path(lesson).name,
+                    *lesson.helper_files}
+        if lesson.id == "lesson6":
+            expected.add("DATA_LICENSE.md")
+        assert {p.name for p in released.iterdir()} == expected
+    # no solution body, no three lines of a solution, hidden test or catalog file
+    assert find_leaks(course, scan) == []
     # feedback was generated from the stock autograde run
     assert (home / "feedback" / "reference" / LESSON / f"{LESSON}.html").exists()
+
+
+def test_notebook_notes_name_cells_not_files(hub):
+    for lesson in hub["course"].lessons:
+        notebook = source_notebook(hub, lesson.id)
+        notes = notebook.cells[0].source.split("\n\n", 2)[-1]  # after the two intro paragraphs
+        assert f"`{lesson.module}`" not in notes, lesson.id
+        code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+        assert "notes.md" not in code and "see the notes above" in code, lesson.id
+    lesson3 = source_notebook(hub, "lesson3").cells[0].source
+    assert "the `TODO` messages in the cells below" in lesson3
+
+
+def test_export_and_grade_need_a_course_they_can_find(hub, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from grader.cli.instructor import main
+
+    monkeypatch.chdir(tmp_path)
+    empty = tmp_path / "nbgrader-folder"
+    empty.mkdir()
+    for args in (["nbgrader", "grade", str(empty)], ["nbgrader", "export", str(tmp_path / "out")]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1, result.output
+        message = result.output.strip()
+        assert message.startswith("Error: which course?") and "pass --course PATH" in message
+        assert len(message.splitlines()) == 1 and "Traceback" not in message
+    # re-export from anywhere: the folder's nbgrader_config.py names the course
+    config = (hub["home"] / "nbgrader_config.py").read_text()
+    assert f"TORCH_GRADER_COURSE', {str(hub['course'].root)!r}" in config
+    assert f"c.CourseDirectory.root = {str(hub['home'])!r}" in config
+
+
+def test_scaled_points_add_up_to_the_lesson_exactly():
+    import random
+
+    from grader.jupyter.cells import GRID, cell_score, scaled_points
+
+    generator = random.Random(7)
+    for _ in range(200):
+        raw = [generator.choice([0.125, 0.25, 1 / 3, 0.5, 1.0, 2.0, 3.0]) for _ in range(
+            generator.randint(1, 40))]
+        total = generator.choice([10.0, 7.5, 1.0, 100.0])
+        points = scaled_points(raw, total)
+        assert sum(points) == total  # exactly, in whatever order nbgrader adds them
+        assert sum(reversed(points)) == total
+        for share, cell in zip(raw, points, strict=True):
+            assert abs(cell - total * share / sum(raw)) <= len(raw) / GRID
+        assert cell_score(points[0], raw[0], raw[0]) == points[0]  # full marks: exactly
+        assert 0 <= cell_score(points[0], raw[0] / 3, raw[0]) < points[0]
+
+
+def test_the_course_is_read_from_the_nbgrader_folders_config(tmp_path):
+    from grader.course.errors import UserError
+    from grader.jupyter.export import course_for, recorded
+
+    (tmp_path / "nbgrader_config.py").write_text(
+        f"import os\nc = get_config()\nc.Exchange.root = '/srv/x'\n"
+        f"os.environ.setdefault('TORCH_GRADER_COURSE', {str(REPO)!r})\n")
+    assert course_for(tmp_path, None).root == REPO
+    assert recorded(tmp_path) == {"course": str(REPO), "exchange": "/srv/x"}  # re-export keeps it
+    (tmp_path / "nbgrader_config.py").write_text(
+        "import os\nos.environ.setdefault('TORCH_GRADER_COURSE', '/nowhere')\n")
+    with pytest.raises(UserError, match="names the course folder /nowhere .* pass --course PATH"):
+        course_for(tmp_path, None)
+    assert course_for(tmp_path, REPO).root == REPO  # --course wins

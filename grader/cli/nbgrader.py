@@ -1,6 +1,9 @@
 """``grader nbgrader``: export the course for nbgrader, and grade nbgrader submissions securely.
 
-Loaded only when the group is used, so ``grader`` starts without nbgrader's imports.
+Loaded only when the group is used, so ``grader`` starts without nbgrader's imports. Both
+commands work from any folder: the course is ``--course``, else the one the nbgrader folder's
+``nbgrader_config.py`` records (``grader nbgrader export`` writes it there), else the course
+around the current folder.
 """
 
 from __future__ import annotations
@@ -9,28 +12,37 @@ from pathlib import Path
 
 import click
 
-from grader.cli.common import COURSE_OPTION, UNSAFE_OPTION, open_course, pick_lessons
+from grader.cli.common import UNSAFE_OPTION, pick_lessons
+
+COURSE_OPTION = click.option(
+    "--course", "course_path", type=click.Path(path_type=Path), default=None,
+    help="The course folder (default: the one the nbgrader folder's nbgrader_config.py names, "
+         "else found by walking up from here to course.toml).",
+)
 
 
 @click.command()
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--exchange", default=None, metavar="FOLDER",
               help="The nbgrader exchange folder written into nbgrader_config.py "
-                   "(default: /srv/nbgrader/exchange).")
+                   "(default: the one OUT's nbgrader_config.py names, else "
+                   "/srv/nbgrader/exchange).")
 @COURSE_OPTION
 def export(out: Path, exchange: str | None, course_path: Path | None) -> None:
     """Write an nbgrader course folder to OUT: nbgrader_config.py and source/<lesson>/.
 
-    Notebooks hold the reference between BEGIN/END SOLUTION and locked test cells that run the
-    hidden suites from this course folder at grading time; no hidden test text goes into OUT.
+    Notebooks hold the reference between BEGIN/END SOLUTION, a locked cell with each
+    function's public checks, and locked cells that run the hidden suites from this course
+    folder at grading time; no hidden test text goes into OUT.
     """
-    from grader.jupyter.export import DEFAULT_EXCHANGE
+    from grader.jupyter.export import DEFAULT_EXCHANGE, course_for, recorded
     from grader.jupyter.export import export as export_course
 
-    course = open_course(course_path)
-    files = export_course(course, out, exchange=exchange or DEFAULT_EXCHANGE)
-    click.echo(f"Wrote {len(files)} files to {out}: nbgrader_config.py and source/ for "
-               f"{len(course.lessons)} lessons.")
+    course = course_for(out, course_path)
+    exchange = exchange or recorded(out).get("exchange") or DEFAULT_EXCHANGE
+    files = export_course(course, out, exchange=exchange)
+    click.echo(f"Wrote {len(files)} files to {out} for the course in {course.root}: "
+               f"nbgrader_config.py and source/ for {len(course.lessons)} lessons.")
     click.echo(f"Next, in {out}: nbgrader generate_assignment LESSON, then release_assignment.")
 
 
@@ -47,12 +59,14 @@ def grade(folder: Path, lesson_ids: tuple[str, ...], unsafe: bool,
 
     Exits 0 whenever grading ran; 1 when it could not; 3 when the sandbox self-test failed.
     """
+    from grader.jupyter.export import course_for
     from grader.jupyter.grade import grade_course
 
-    course = open_course(course_path)
+    course = course_for(folder, course_path)
     report = grade_course(course, folder, pick_lessons(course, lesson_ids), unsafe=unsafe)
     for graded in report.graded:
         click.echo(f"{graded.student}  {graded.lesson}  {graded.score:g}/{graded.max_score:g}"
+                   + (f"  ({graded.late})" if graded.late else "")
                    + (f"  ({graded.problem})" if graded.problem else ""))
     for what, why in report.skipped:
         click.echo(f"  skipped {what}: {why}")

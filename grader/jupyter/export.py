@@ -2,34 +2,76 @@
 
 Layout written to ``OUT``::
 
-    nbgrader_config.py              course id, exchange, where the hidden suites are
-    source/<lesson>/<lesson>.ipynb  notes, one autograded-answer cell per function, locked tests
-    source/<lesson>/<helper files>  what the lesson needs at run time (lesson6's model, data)
+    nbgrader_config.py                    course id, exchange, this folder, the course folder
+    source/<lesson>/<lesson>.ipynb        notes; per function its answer cell and a locked
+                                          cell running its public checks; one locked cell
+                                          per hidden test
+    source/<lesson>/test_<module>.py      the public checks the public cells run
+    source/<lesson>/<lesson>.course.toml  the lesson's public facts from course.toml
+    source/<lesson>/<helper files>        the rest of the exercise folder (lesson6's model,
+                                          data and its licence)
 
-Each function's cell is the stub's signature and docstring with the reference body between
-``### BEGIN SOLUTION`` / ``### END SOLUTION`` (private helpers and constants of the reference
-that the body uses are defined inside that region, so nothing but the stub survives
-``nbgrader generate_assignment``). The locked test cells mirror the hidden suite, one cell per
-hidden test function with its points; they hold no test source: they call
+Each function's cell is the stub's signature, docstring and TODO message with the reference
+body between ``### BEGIN SOLUTION`` / ``### END SOLUTION`` (private helpers and constants of
+the reference that the body uses are defined inside that region, so nothing but the stub
+survives ``nbgrader generate_assignment``). Which public checks belong to which function is
+learnt by running them on the reference (``grader.jupyter.cells``); the graded cells' points
+add up to the lesson's ``points``. The hidden cells hold no test source: they call
 ``grader.jupyter.kernel.hidden_check``, which finds the hidden suites through the
 ``TORCH_GRADER_COURSE`` environment variable that ``nbgrader_config.py`` sets. nbgrader copies
-every non-notebook file of ``source/`` into the student release, so nothing private is ever
-written there, and the written notebook is checked for hidden-suite text.
+every non-notebook file of ``source/`` into the student release, so only the exercise
+folder's public files go there, and the written notebook is checked for hidden-suite text.
 """
 
 from __future__ import annotations
 
 import ast
+import json
+import re
 import shutil
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course.config import Course, CourseError, Lesson
+from grader.course.config import Course, CourseError, Lesson, load_course
+from grader.course.errors import UserError
+from grader.course.files import write_atomic
+from grader.course.results import LessonResult, format_points
+from grader.jupyter.cells import HIDDEN, PUBLIC, GradeCell, cell_source, plan_cells
 
 COURSE_ENV = "TORCH_GRADER_COURSE"
+CONFIG_FILE = "nbgrader_config.py"
 DEFAULT_EXCHANGE = "/srv/nbgrader/exchange"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 SCHEMA_VERSION = 3
+NOTES_FILE = "notes.md"
+
+# Everything the notebook says besides the lesson's own text, per language (the seam for
+# translated editions: a language adds its entry here and its notes.<lang>.md).
+TEXT = {
+    "en": {
+        "module": "the cells below",  # the notes name the module file; notebooks have cells
+        "notes_above": "the notes above",  # the TODO messages point at notes.md
+        "intro": (
+            "**{title}** — write each function in its answer cell below (only inside the "
+            "function; keep its name and signature). Together your answer cells are the module "
+            "`{module}` that is graded, so messages that name `{module}` mean them.\n\n"
+            "After each function a locked cell runs its public checks ({checks}, beside this "
+            "notebook) with the same messages as `course check`: run it after every change. "
+            "**Validate** passes only when every public check passes. The locked cells at the "
+            "end are the hidden tests: they run when your notebook is graded.\n\n"
+        ),
+        "hidden_heading": (
+            "## Hidden tests ({points} of the lesson's {total} points)\n\n"
+            "One locked cell per hidden test. They need the course's hidden suites, which exist "
+            "only where your notebook is graded: here they only say so."
+        ),
+    },
+}
+
+
+class NbgraderError(UserError):
+    """The course cannot be exported or graded for nbgrader as asked; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +103,9 @@ def hidden_tests(course: Course, lesson: Lesson) -> list[HiddenTest]:
     return found
 
 
-def test_function_of(result_name: str) -> str:
-    """``test_x.py::test_f[float64-1]`` -> ``test_f`` (a TestResult's name to its cell)."""
-    return result_name.split("::")[-1].split("[")[0]
+def facts_file(lesson_id: str) -> str:
+    """The name of the file beside a lesson's notebook that holds its public facts."""
+    return f"{lesson_id}.course.toml"
 
 
 # ---------------------------------------------------------------------- notebook cells
@@ -97,17 +139,32 @@ def _used_names(node: ast.AST) -> set[str]:
 
 
 def _dedent_to(lines: list[str], indent: str) -> list[str]:
-    import textwrap
-
     body = textwrap.dedent("\n".join(lines)).splitlines()
     return [indent + line if line.strip() else "" for line in body]
 
 
-def function_cells(course: Course, lesson: Lesson) -> list[tuple[str, str]]:
-    """(function name, cell source) per stub function, the first one opening with the imports."""
-    stub_path, ref_path = course.stub_path(lesson), course.solution_path(lesson)
-    stub_text = stub_path.read_text(encoding="utf-8")
-    ref_text = ref_path.read_text(encoding="utf-8")
+def _todo_lines(stub_node: ast.FunctionDef, indent: str, lang: str) -> list[str]:
+    """The stub's ``raise NotImplementedError("TODO: ...")`` message, wrapped for a comment."""
+    for node in stub_node.body:
+        if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+                and ast.unparse(node.exc.func).endswith("NotImplementedError") and node.exc.args
+                and isinstance(node.exc.args[0], ast.Constant)
+                and isinstance(node.exc.args[0].value, str)):
+            message = node.exc.args[0].value.replace(NOTES_FILE, TEXT[lang]["notes_above"])
+            return textwrap.wrap(message, width=max(40, 96 - len(indent) - 2))
+    return []
+
+
+def function_cells(course: Course, lesson: Lesson, *,
+                   lang: str = "en") -> list[tuple[str, str]]:
+    """(function name, cell source) per stub function, the first one opening with the imports.
+
+    The stub's TODO message stays as a comment above the solution region, so the released
+    cell still says what to do (with "the notes above" for ``notes.md``).
+    """
+    ref_path = course.solution_path(lesson)
+    stub_text = course.stub_source(lesson).decode("utf-8")
+    ref_text = course.reference_source(lesson).decode("utf-8")
     stub_tree, ref_tree = ast.parse(stub_text), ast.parse(ref_text)
     public = course.stub_functions(lesson)
     stub_defs = {n.name: n for n in stub_tree.body if isinstance(n, ast.FunctionDef) and n.name in public}
@@ -173,7 +230,8 @@ def function_cells(course: Course, lesson: Lesson) -> list[tuple[str, str]]:
         inlined: list[str] = []
         for node in sorted(needed.values(), key=lambda n: order[id(n)]):
             inlined += _dedent_to(_segment(ref_text, node).splitlines(), indent) + [""]
-        region = [indent + BEGIN, *inlined, *_dedent_to(body, indent), indent + END]
+        todo = [f"{indent}# {line}" for line in _todo_lines(stub_node, indent, lang)]
+        region = [*todo, indent + BEGIN, *inlined, *_dedent_to(body, indent), indent + END]
         text = "\n".join(head + region)
         if number == 0 and preamble_text:
             text = preamble_text + "\n\n\n" + text
@@ -187,39 +245,60 @@ def _meta(**fields) -> dict:
     return {"nbgrader": meta}
 
 
-def test_cell_source(lesson: Lesson, test: HiddenTest) -> str:
-    return (f"# Autograder test ({test.points:g} points): {test.name} from the hidden suite.\n"
-            f"# It runs on your functions when the notebook is graded; its checks are not shown.\n"
-            f"from grader.jupyter.kernel import hidden_check\n"
-            f"hidden_check({lesson.id!r}, {test.name!r}, globals())")
+def notebook_notes(course: Course, lesson: Lesson, *, lang: str = "en") -> str:
+    """The lesson's notes as the notebook shows them: the module's file name becomes "the
+    cells below" (a notebook student has no ``sgd.py``)."""
+    name = NOTES_FILE if lang == "en" else f"notes.{lang}.md"
+    path = course.exercise_dir(lesson) / name
+    if not path.is_file():
+        return f"# {lesson.title}\n"
+    text = path.read_text(encoding="utf-8")
+    mention = re.compile(rf"(?:\b(?:your|the)\s+)?`?(?<![\w./-]){re.escape(lesson.module)}\b`?")
+    return mention.sub(TEXT[lang]["module"], text)
 
 
-def build_notebook(course: Course, lesson: Lesson):
+def grade_cells(course: Course, lesson: Lesson, reference: LessonResult) -> list[GradeCell]:
+    """The lesson's graded cells, from the public checks' results on the reference."""
+    failed = [test for test in reference.tests if test.public and not test.passed]
+    if reference.problem or failed:
+        why = reference.problem or f"{failed[0].name}: {failed[0].instructor_text()}"
+        raise NbgraderError(f"refusing to export {lesson.id}: the reference "
+                            f"{course.solution_path(lesson)} fails its public checks ({why}); "
+                            f"fix it first (grader validate --lesson {lesson.id})")
+    hidden = [(test.name, test.points) for test in hidden_tests(course, lesson)]
+    return plan_cells(lesson.points, course.stub_functions(lesson), reference.tests, hidden)
+
+
+def build_notebook(course: Course, lesson: Lesson, cells: list[GradeCell], *, lang: str = "en"):
     """The instructor's (source) notebook of one lesson, as an nbformat v4 notebook."""
     import nbformat
     from nbformat import v4
 
-    notes_path = course.exercise_dir(lesson) / "notes.md"
-    notes = notes_path.read_text(encoding="utf-8") if notes_path.is_file() else f"# {lesson.title}\n"
-    stub_tree = ast.parse(course.stub_path(lesson).read_bytes())
+    text = TEXT[lang]
+    checks_file = course.public_checks_path(lesson).name
+    stub_tree = ast.parse(course.stub_source(lesson))
     about = ast.get_docstring(stub_tree) or ""
-    intro = (f"**{lesson.title}** — complete each function in the cells below (write only "
-             f"inside the function; keep its name and signature). The locked cells at the end "
-             f"are the autograder's tests: they run the course's hidden checks on your functions "
-             f"when your notebook is graded.\n\n" + (f"```\n{about}\n```\n\n" if about else ""))
-    cells = [v4.new_markdown_cell(intro + notes, metadata=_meta(locked=True, grade_id="notes"))]
-    for name, source in function_cells(course, lesson):
-        cells.append(v4.new_code_cell(source, metadata=_meta(solution=True, grade_id=name)))
-    tests = hidden_tests(course, lesson)
-    total = sum(t.points for t in tests)
-    cells.append(v4.new_markdown_cell(
-        f"## Autograder tests ({total:g} points)\n\nOne locked cell per hidden test. They need "
-        f"the course's hidden suites, which exist only where your notebook is graded: here "
-        f"they only say so.", metadata=_meta(locked=True, grade_id="tests_heading")))
-    for test in tests:
-        cells.append(v4.new_code_cell(test_cell_source(lesson, test), metadata=_meta(
-            grade=True, locked=True, grade_id=test.name, points=test.points)))
-    notebook = v4.new_notebook(cells=cells, metadata={
+    intro = text["intro"].format(title=lesson.title, module=lesson.module, checks=f"`{checks_file}`")
+    intro += f"```\n{about}\n```\n\n" if about else ""
+    notebook_cells = [v4.new_markdown_cell(intro + notebook_notes(course, lesson, lang=lang),
+                                           metadata=_meta(locked=True, grade_id="notes"))]
+
+    def graded(cell: GradeCell):
+        return v4.new_code_cell(cell_source(lesson.id, checks_file, lesson.points, cell),
+                                metadata=_meta(grade=True, locked=True, grade_id=cell.grade_id,
+                                               points=cell.points))
+
+    public = {cell.subject: cell for cell in cells if cell.kind == PUBLIC}
+    for name, source in function_cells(course, lesson, lang=lang):
+        notebook_cells.append(v4.new_code_cell(source, metadata=_meta(solution=True, grade_id=name)))
+        if name in public:
+            notebook_cells.append(graded(public[name]))
+    hidden = [cell for cell in cells if cell.kind == HIDDEN]
+    notebook_cells.append(v4.new_markdown_cell(text["hidden_heading"].format(
+        points=format_points(sum(cell.points for cell in hidden)),
+        total=format_points(lesson.points)), metadata=_meta(locked=True, grade_id="tests_heading")))
+    notebook_cells += [graded(cell) for cell in hidden]
+    notebook = v4.new_notebook(cells=notebook_cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"},
     })
@@ -227,72 +306,165 @@ def build_notebook(course: Course, lesson: Lesson):
     return notebook
 
 
+def lesson_facts(course: Course, lesson: Lesson) -> str:
+    """The lesson's public facts in course.toml's own format (the kernel reads them back
+    with the course's parser): what the public cells need besides the checks."""
+    quote = json.dumps  # a JSON string is a TOML basic string
+    disabled = ", ".join(f"{quote(function)} = {quote(list(apis))}"
+                         for function, apis in lesson.disabled)
+    return (f"# The public facts of {lesson.id} from course.toml, for the check cells of "
+            f"{lesson.id}.ipynb\n# (written by `grader nbgrader export`).\n"
+            f"[course]\nid = {quote(course.id)}\nname = {quote(course.name)}\n\n"
+            f"[[lessons]]\nid = {quote(lesson.id)}\ntitle = {quote(lesson.title)}\n"
+            f"module = {quote(lesson.module)}\npoints = {float(lesson.points)!r}\n"
+            f"helper_files = {quote(list(lesson.helper_files))}\n"
+            f"disabled = {{ {disabled} }}\n")
+
+
+def notebook_files(course: Course, lesson: Lesson) -> list[Path]:
+    """The exercise folder's files that go beside the notebook: everything a student who runs
+    ``course fetch`` gets, except the module (the notebook replaces it) and the notes (the
+    notebook shows them)."""
+    folder = course.exercise_dir(lesson)
+    return [path for path in sorted(folder.iterdir())
+            if path.is_file() and not path.name.startswith(".") and path.name != lesson.module
+            and not re.fullmatch(r"notes(\.[\w-]+)?\.md", path.name)]
+
+
+def reference_results(course: Course, lessons: list[Lesson]) -> dict[str, LessonResult]:
+    """Each lesson's public checks run on its reference (sandboxed, like `course check`)."""
+    from grader.course.config import runner_preload
+    from grader.engine.grading import Submission, grade
+    from grader.sandbox.host import RunnerHost
+
+    results = {}
+    with RunnerHost(runner_preload(lessons)) as host:
+        for lesson in lessons:
+            reference = Submission("reference", course.reference_source(lesson))
+            (results[lesson.id],) = grade(course, lesson, [reference], host=host, hidden=False)
+    return results
+
+
 # ---------------------------------------------------------------------- the course folder
 
 
 CONFIG = '''\
 # nbgrader configuration for {name!r}, written by `grader nbgrader export`.
-# Run nbgrader's instructor commands from this folder (or point --CourseDirectory.root here).
+# nbgrader's instructor commands read it when run in this folder; formgrader reads it when the
+# instructor's ~/.jupyter/nbgrader_config.py loads it (see docs/jupyterhub.md).
 import os
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
+# This folder is the nbgrader course: source/, release/, submitted/, autograded/, gradebook.db.
+# Formgrader needs it inside the instructor's server root (their home folder on JupyterHub).
+c.CourseDirectory.root = {out!r}
+
 # The course id students fetch and submit under.
 c.CourseDirectory.course_id = {course_id!r}
 
-# The exchange: one folder shared by every JupyterHub user's server (mounted in the
-# single-user image), world-writable with the sticky bit (chmod 1777). Instructors release
-# into it and collect from it; students fetch from and submit to it.
+# The exchange: one folder shared by every JupyterHub user's server, world-writable with the
+# sticky bit (chmod 1777). Instructors release into it and collect from it; students fetch
+# from it and submit to it.
 c.Exchange.root = {exchange!r}
 
-# The locked test cells call grader.jupyter.kernel.hidden_check, which reads the hidden suites
-# from this course folder. Setting the variable here makes it reach the kernels that
-# `nbgrader autograde` starts; it is never in the student release.
+# The course folder (course.toml, the hidden suites): `grader nbgrader export` and `grade`
+# read it from here, and the kernels that `nbgrader autograde` starts find the hidden suites
+# through this variable. It is never in the student release.
 os.environ.setdefault({env!r}, {course_root!r})
 
-# The first test cell of a notebook runs its whole hidden suite once.
+# The first public cell of a notebook runs its public checks, the first hidden cell its whole
+# hidden suite.
 c.Execute.timeout = {timeout}
-
-# `grader nbgrader grade .` grades submitted/ in the course's sandbox instead of a kernel and
-# writes the scores into this course's gradebook (gradebook.db here, nbgrader's default).
 '''
 
 
 def export(course: Course, out: Path, *, exchange: str = DEFAULT_EXCHANGE,
-           lessons: list[Lesson] | None = None) -> list[Path]:
+           lessons: list[Lesson] | None = None, lang: str = "en") -> list[Path]:
     """Write the nbgrader course folder; returns the files written."""
+    import nbformat
+
+    if lang not in TEXT:
+        raise NbgraderError(f"no notebook text for language {lang!r}; known: {', '.join(TEXT)}")
     out = Path(out).resolve()
     if out == course.root or out in course.root.parents or course.root in out.parents:
-        raise CourseError(f"{out} overlaps the course folder {course.root}; export elsewhere")
-    written: list[Path] = []
-    notebooks = {}
-    for lesson in lessons or course.lessons:
+        raise NbgraderError(f"{out} overlaps the course folder {course.root}; export elsewhere")
+    lessons = list(lessons or course.lessons)
+    for lesson in lessons:
         for helper in course.helper_paths(lesson):
             if not helper.is_file():
                 raise CourseError(f"{lesson.id} needs {helper}, which is missing")
-        notebooks[lesson.id] = (lesson, build_notebook(course, lesson))
-    for lesson_id, (lesson, notebook) in notebooks.items():
-        import nbformat
-
+    references = reference_results(course, lessons)
+    texts = {}
+    for lesson in lessons:
+        notebook = build_notebook(course, lesson, grade_cells(course, lesson, references[lesson.id]),
+                                  lang=lang)
         text = nbformat.writes(notebook)
-        leaks = hidden_text_in(course, text)
+        leaks = hidden_text_in(course, "\n".join(cell.source for cell in notebook.cells))
         if leaks:
-            raise CourseError(f"refusing to export {lesson_id}: the notebook repeats {leaks[0]}")
-        folder = out / "source" / lesson_id
+            raise NbgraderError(f"refusing to export {lesson.id}: the notebook repeats {leaks[0]}")
+        texts[lesson.id] = text
+    written: list[Path] = []
+    for lesson in lessons:
+        folder = out / "source" / lesson.id
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
-        (folder / f"{lesson_id}.ipynb").write_text(text, encoding="utf-8")
-        written.append(folder / f"{lesson_id}.ipynb")
-        for helper in course.helper_paths(lesson):
-            shutil.copy2(helper, folder / helper.name)
-            written.append(folder / helper.name)
-    config = out / "nbgrader_config.py"
-    config.write_text(CONFIG.format(
-        name=course.name, course_id=course.id, exchange=str(exchange), env=COURSE_ENV,
-        course_root=str(course.root), timeout=int(max(60, 2 * course.limits.job_seconds))))
+        write_atomic(folder / f"{lesson.id}.ipynb", texts[lesson.id])
+        write_atomic(folder / facts_file(lesson.id), lesson_facts(course, lesson))
+        written += [folder / f"{lesson.id}.ipynb", folder / facts_file(lesson.id)]
+        for path in notebook_files(course, lesson):
+            shutil.copy2(path, folder / path.name)
+            written.append(folder / path.name)
+    config = out / CONFIG_FILE
+    write_atomic(config, CONFIG.format(
+        name=course.name, out=str(out), course_id=course.id, exchange=str(exchange),
+        env=COURSE_ENV, course_root=str(course.root),
+        timeout=int(max(60, 2 * course.limits.job_seconds))))
     written.append(config)
     return written
+
+
+def recorded(folder: Path) -> dict[str, str]:
+    """What an exported ``nbgrader_config.py`` records (read, never run): ``course`` (the
+    course folder) and ``exchange``, where present."""
+    path = Path(folder) / CONFIG_FILE
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    found = {}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and ast.unparse(node.func) == "os.environ.setdefault"
+                and [getattr(arg, "value", None) for arg in node.args[:1]] == [COURSE_ENV]
+                and len(node.args) == 2 and isinstance(node.args[1], ast.Constant)):
+            found["course"] = str(node.args[1].value)
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and ast.unparse(node.targets[0]) == "c.Exchange.root"
+                and isinstance(node.value, ast.Constant)):
+            found["exchange"] = str(node.value.value)
+    return found
+
+
+def course_for(folder: Path, course_path: Path | None) -> Course:
+    """The course to export into or grade ``folder``: ``--course``, else the one the folder's
+    nbgrader_config.py records, else the course found from the current folder."""
+    if course_path is not None:
+        return load_course(course_path)
+    config = Path(folder) / CONFIG_FILE
+    named = recorded(folder).get("course")
+    if named is not None:
+        if not (Path(named) / "course.toml").is_file():
+            raise NbgraderError(f"{config} names the course folder {named} ({COURSE_ENV}), "
+                                f"which has no course.toml; pass --course PATH")
+        return load_course(Path(named))
+    try:
+        return load_course(None)
+    except CourseError:
+        why = (f"{config} names no course folder" if config.is_file() else
+               f"{folder} has no {CONFIG_FILE} from `grader nbgrader export`")
+        raise NbgraderError(f"which course? {why}, and there is no course.toml here or above; "
+                            f"pass --course PATH") from None
 
 
 def hidden_text_in(course: Course, text: str) -> list[str]:
@@ -308,3 +480,4 @@ def hidden_text_in(course: Course, text: str) -> list[str]:
                 if window in mine:
                     found.append(f"{path.relative_to(course.root)}:{line}")
     return found
+

@@ -1,11 +1,17 @@
 """``grader nbgrader grade``: grade nbgrader submissions in the sandbox.
 
 It reads ``submitted/<student>/<lesson>/<lesson>.ipynb``, builds the module from the solution
-cells (grader.intake.notebooks), grades it with the sandboxed engine (this process never
-imports student code), and writes each test cell's score into nbgrader's gradebook through
-``nbgrader.api.Gradebook``, plus an ``autograded/`` notebook carrying the feedback, so
-formgrader, ``nbgrader generate_feedback`` and ``nbgrader export`` work as after
-``nbgrader autograde``. (What stock autograde runs in the kernel is grader.jupyter.kernel.)
+cells (grader.intake.notebooks), grades it with the sandboxed engine, public checks and hidden
+suite as ``grader batch`` does (this process never imports student code), and writes each
+graded cell's score into nbgrader's gradebook through ``nbgrader.api.Gradebook``, plus an
+``autograded/`` notebook carrying the feedback, so formgrader, ``nbgrader generate_feedback``
+and ``nbgrader export`` work as after ``nbgrader autograde``.
+
+Which checks each cell scores, and its points, are read from the exported source notebook
+(grader.jupyter.cells), so the scores add up to the lesson's points as ``gradebook.csv``'s do.
+The late penalty is course.toml's ``[late]`` policy (grader.course.late, as the class
+standings apply it), recorded as nbgrader's late-submission penalty. (What stock autograde runs
+in the kernel is grader.jupyter.kernel.)
 """
 
 from __future__ import annotations
@@ -13,27 +19,31 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shutil
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.course.errors import UserError
-from grader.jupyter.export import test_function_of
-
-# ---------------------------------------------------------------------- secure grading
-
-
-class NbgraderError(UserError):
-    """The nbgrader course folder cannot be graded as asked; the message says why."""
+from grader.jupyter.cells import (
+    HIDDEN,
+    GradeCell,
+    cases_of,
+    grade_cells_in,
+    hidden_report,
+    public_report,
+    score_of,
+)
+from grader.jupyter.export import NbgraderError
 
 
 @dataclass
 class Graded:
     student: str
     lesson: str
-    score: float
+    score: float  # after the late penalty
     max_score: float
     problem: str = ""
+    late: str = ""  # the late policy's note, when the submission was late
 
 
 @dataclass
@@ -62,82 +72,153 @@ def submitted_notebooks(folder: Path, lesson_id: str) -> list[tuple[str, Path]]:
             for path in sorted(base.glob(f"*/{lesson_id}/{lesson_id}.ipynb"))]
 
 
+def source_cells(folder: Path, lesson) -> list[GradeCell]:
+    """The graded cells of the lesson's exported source notebook."""
+    import nbformat
+
+    path = folder / "source" / lesson.id / f"{lesson.id}.ipynb"
+    if not path.is_file():
+        raise NbgraderError(f"{path} does not exist: export the course into {folder} "
+                            f"(grader nbgrader export) before grading")
+    try:
+        cells = grade_cells_in(nbformat.read(str(path), as_version=4))
+    except ValueError as exc:
+        raise NbgraderError(f"{path}: {exc}") from None
+    if not cells:
+        raise NbgraderError(f"{path} has no graded cells: export the course again")
+    return cells
+
+
 def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = False,
                  host=None) -> GradeReport:
     """Grade every submitted notebook of ``lessons`` and record the scores in the gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
-    from grader.course.classfolder import is_student_id
     from grader.course.config import runner_preload
-    from grader.engine.grading import Submission, grade
-    from grader.intake.notebooks import MAX_NOTEBOOK_BYTES, module_from_notebook
+    from grader.course.late import assess
+    from grader.course.results import SANDBOX_FAILURE
+    from grader.engine.grading import grade
+    from grader.reports.standings import Entry
     from grader.sandbox.host import RunnerHost
 
     folder = Path(folder).resolve()
     course_id, db_url = nbgrader_settings(folder)
     report = GradeReport()
     with contextlib.ExitStack() as stack:
+        # nbgrader's add_submission trips SQLAlchemy's autoflush warnings; the rows are right
+        stack.enter_context(warnings.catch_warnings())
+        warnings.filterwarnings("ignore", message=r"Object of type .* not in session")
         if host is None:
             host = stack.enter_context(RunnerHost(runner_preload(lessons)))
         gradebook = stack.enter_context(Gradebook(db_url, course_id=course_id))
         for lesson in lessons:
-            found = submitted_notebooks(folder, lesson.id)
-            if not found:
+            subs, who = _submissions(folder, lesson, report)
+            if not subs:
                 continue
-            try:
-                cells = {c.name: c.max_score for c in
-                         gradebook.find_notebook(lesson.id, lesson.id).grade_cells}
-            except MissingEntry:
-                raise NbgraderError(f"{lesson.id} is not in the gradebook ({db_url}); run "
-                                    f"`nbgrader generate_assignment {lesson.id}` first") from None
-            subs, who = [], []
-            for student, path in found:
-                what = f"submitted/{student}/{lesson.id}"
-                if not is_student_id(student) or path.is_symlink():
-                    report.skipped.append((what, "not a valid student folder or notebook"))
-                    continue
-                data = path.read_bytes() if path.stat().st_size <= MAX_NOTEBOOK_BYTES else b""
-                try:
-                    source = module_from_notebook(data) if data else None
-                    problem = "" if data else "the notebook is too large"
-                except ValueError as exc:
-                    source, problem = None, str(exc)
-                # a notebook with no solution cells still gets a gradebook entry: zero
-                subs.append(Submission(what, source if source is not None
-                                       else b"raise SystemExit('no module')\n"))
-                who.append((student, path, problem))
-            results = grade(course, lesson, subs, host=host, public=False, unsafe=unsafe)
+            cells = source_cells(folder, lesson)
+            _check_gradebook(gradebook, lesson, cells, db_url)
+            results = grade(course, lesson, subs, host=host, unsafe=unsafe)
             for (student, path, problem), result in zip(who, results, strict=True):
-                scores = _cell_scores(result, cells)
+                if result.status == SANDBOX_FAILURE:  # not the student's doing: no zero
+                    report.skipped.append((f"submitted/{student}/{lesson.id}",
+                                           f"not graded: {result.problem}"))
+                    continue
+                scores = cell_scores(cells, result, lesson.id)
                 if problem:
-                    scores = dict.fromkeys(cells, 0.0)
-                _record(gradebook, lesson.id, student, path, scores)
-                _write_autograded(folder, lesson.id, student, path, result, scores, problem)
-                report.graded.append(Graded(student, lesson.id, round(sum(scores.values()), 6),
-                                            round(sum(cells.values()), 6),
-                                            problem or result.problem))
+                    scores = {cell.grade_id: 0.0 for cell in cells}
+                earned = round(sum(scores.values()), 6)
+                moment = _submitted_at(path)
+                lateness = assess(course.late, lesson.due, moment)
+                # late: the class standings' points for this result are what it keeps
+                standing = Entry(lesson, result, lateness)
+                penalty = (round(min(max(earned - standing.points, 0.0), earned), 6)
+                           if standing.penalty > 0 else 0.0)
+                _record(gradebook, lesson.id, student, moment, scores, penalty)
+                _write_autograded(folder, lesson.id, student, path, cells, result, problem)
+                report.graded.append(Graded(
+                    student, lesson.id, round(earned - penalty, 6), lesson.points,
+                    problem or result.problem, lateness.note if lateness.days_late else ""))
     return report
 
 
-def _cell_scores(result, cells: dict[str, float]) -> dict[str, float]:
-    scores = dict.fromkeys(cells, 0.0)
-    for test in result.tests:
-        name = test_function_of(test.name)
-        if name in scores:
-            scores[name] += test.score
-    return {name: round(min(score, cells[name]), 6) for name, score in scores.items()}
+def _submissions(folder: Path, lesson, report: GradeReport) -> tuple[list, list]:
+    """The lesson's submitted notebooks as Submissions, and (student, notebook, problem) each."""
+    from grader.course.classfolder import student_id
+    from grader.engine.grading import Submission
+    from grader.intake.notebooks import MAX_NOTEBOOK_BYTES, module_from_notebook
+
+    subs, who = [], []
+    for student, path in submitted_notebooks(folder, lesson.id):
+        if student_id(student) != student or path.is_symlink():
+            report.skipped.append((f"submitted/{student}/{lesson.id}",
+                                   "not a valid student folder or notebook"))
+            continue
+        data = path.read_bytes() if path.stat().st_size <= MAX_NOTEBOOK_BYTES else b""
+        try:
+            source = module_from_notebook(data) if data else None
+            problem = "" if data else "the notebook is too large"
+        except ValueError as exc:
+            source, problem = None, str(exc)
+        # a notebook with no solution cells still gets a gradebook entry: zero
+        subs.append(Submission(f"submitted/{student}/{lesson.id}", source if source is not None
+                               else b"raise SystemExit('no module')\n"))
+        who.append((student, path, problem))
+    return subs, who
 
 
-def _record(gradebook, lesson_id: str, student: str, path: Path, scores: dict[str, float]) -> None:
+def _check_gradebook(gradebook, lesson, cells: Sequence[GradeCell], db_url: str) -> None:
+    """The gradebook knows the lesson with the source notebook's cells; its due date is
+    course.toml's (formgrader shows lateness against it)."""
     from nbgrader.api import MissingEntry
 
+    try:
+        known = {c.name: c.max_score for c in
+                 gradebook.find_notebook(lesson.id, lesson.id).grade_cells}
+    except MissingEntry:
+        raise NbgraderError(f"{lesson.id} is not in the gradebook ({db_url}); run "
+                            f"`nbgrader generate_assignment {lesson.id}` first") from None
+    if known != {cell.grade_id: cell.points for cell in cells}:
+        raise NbgraderError(f"the gradebook's cells of {lesson.id} are not those of "
+                            f"source/{lesson.id}/{lesson.id}.ipynb; run `nbgrader "
+                            f"generate_assignment {lesson.id} --force` again")
+    if lesson.due is not None:
+        gradebook.update_or_create_assignment(
+            lesson.id, duedate=lesson.due.astimezone(dt.UTC).replace(tzinfo=None))
+
+
+def cell_scores(cells: Sequence[GradeCell], result, lesson_id: str) -> dict[str, float]:
+    """Each cell's points for ``result``; every check of the result must have its cell."""
+    scores, scored = {}, set()
+    for cell in cells:
+        cases = cases_of(cell, result.tests)
+        if not cases:
+            raise NbgraderError(f"cell {cell.grade_id} of {lesson_id}'s notebook scores checks "
+                                f"the course no longer has ({', '.join(cell.checks[:3])}); "
+                                f"export the course again and regenerate the assignment")
+        scores[cell.grade_id] = score_of(cell, cases)
+        scored |= {id(test) for test in cases}
+    unscored = [test.name for test in result.tests if id(test) not in scored]
+    if unscored:
+        raise NbgraderError(f"{lesson_id}'s notebook has no cell for the check {unscored[0]}; "
+                            f"export the course again and regenerate the assignment")
+    return scores
+
+
+def _submitted_at(path: Path) -> dt.datetime | None:
+    """When nbgrader recorded the submission, if it did (and legibly)."""
     from grader.intake.notebooks import submission_time
 
-    gradebook.update_or_create_student(student)
     try:
-        moment = submission_time(path)
+        return submission_time(path)
     except ValueError:
-        moment = None
+        return None
+
+
+def _record(gradebook, lesson_id: str, student: str, moment: dt.datetime | None,
+            scores: dict[str, float], penalty: float) -> None:
+    from nbgrader.api import MissingEntry
+
+    gradebook.update_or_create_student(student)
     # nbgrader keeps naive UTC times
     when = moment.astimezone(dt.UTC).replace(tzinfo=None) if moment else None
     try:
@@ -150,13 +231,15 @@ def _record(gradebook, lesson_id: str, student: str, path: Path, scores: dict[st
         entry = gradebook.find_grade(cell, lesson_id, lesson_id, student)
         entry.auto_score = score
         entry.needs_manual_grade = False
+    notebook = gradebook.find_submission_notebook(lesson_id, lesson_id, student)
+    notebook.late_submission_penalty = penalty or None
     gradebook.db.commit()
 
 
-def _write_autograded(folder: Path, lesson_id: str, student: str, path: Path, result,
-                      scores: dict[str, float], problem: str) -> None:
+def _write_autograded(folder: Path, lesson_id: str, student: str, path: Path,
+                      cells: Sequence[GradeCell], result, problem: str) -> None:
     """autograded/<student>/<lesson>/: the notebook with the locked cells restored from the
-    release and each test cell's verdict as its output (what formgrader shows)."""
+    release and each graded cell's outcome as its output (what formgrader shows)."""
     import nbformat
 
     target = folder / "autograded" / student / lesson_id
@@ -178,24 +261,26 @@ def _write_autograded(folder: Path, lesson_id: str, student: str, path: Path, re
                 notebook.cells[index] = nbformat.from_dict(dict(locked[grade_id]))
     if notebook is None:
         return
+    by_id = {cell.grade_id: cell for cell in cells}
     for cell in notebook.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if cell.cell_type == "code" and grade_id in scores:
-            lines = [f"✗ {t.name}: {t.feedback}" for t in result.tests
-                     if test_function_of(t.name) == grade_id and not t.passed]
-            if problem:
-                lines = [f"not graded: {problem}"]
-            text = "\n".join(lines) + "\n" if lines else "all cases passed\n"
-            cell.outputs = [
-                nbformat.v4.new_output("stream", name="stdout", text=text),
-                nbformat.v4.new_output("execute_result", data={"text/plain": repr(scores[grade_id])},
-                                       execution_count=None),
-            ]
+        graded = by_id.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
+        if cell.cell_type != "code" or graded is None:
+            continue
+        cases = cases_of(graded, result.tests)
+        if problem:
+            text = f"not graded: {problem}"
+        elif graded.kind == HIDDEN:
+            text = hidden_report(cases)
+        else:
+            text = public_report(graded.subject, cases)
+        score = 0.0 if problem else score_of(graded, cases)
+        cell.outputs = [
+            nbformat.v4.new_output("stream", name="stdout", text=text + "\n"),
+            nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
+                                   execution_count=None),
+        ]
     nbformat.write(notebook, str(target / f"{lesson_id}.ipynb"))
     from grader.intake.notebooks import TIMESTAMP_FILE
 
     if (path.parent / TIMESTAMP_FILE).is_file():
         shutil.copy2(path.parent / TIMESTAMP_FILE, target / TIMESTAMP_FILE)
-
-
-__all__ = ["GradeReport", "NbgraderError", "grade_course"]
