@@ -12,7 +12,6 @@ Run as a script, it is a lower-bound worker: one JSON request per line on stdin,
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -23,17 +22,26 @@ sys.path.insert(0, str(REPO))
 from grader.checker.inprocess import InProcessProxy  # noqa: E402
 from grader.runner.serve import SubmissionRuntime  # noqa: E402
 
+_HELPER_FOLDERS: dict[tuple, str] = {}
+
 
 def in_process_proxy(*, module_file: str, source: bytes, helper_files: dict[str, bytes],
                      bans: dict[str, tuple[str, ...]] | None = None):
-    """A proxy whose submission is loaded into this process by the runner's own job class."""
-    workdir = tempfile.mkdtemp(prefix="inprocess-")
+    """A proxy whose submission is loaded into this process by the runner's own job class.
+
+    One folder per set of helper files for the whole process: the helper modules (lesson 6's
+    tinynet) are imported once and stay valid, as in any warm process.
+    """
+    key = tuple(sorted((name, hash(data)) for name, data in helper_files.items()))
+    if key not in _HELPER_FOLDERS:
+        _HELPER_FOLDERS[key] = tempfile.mkdtemp(prefix="inprocess-")
+    workdir = _HELPER_FOLDERS[key]
     runtime = SubmissionRuntime(workdir)
     reply = runtime.load({"module": module_file.removesuffix(".py"), "filename": module_file,
                           "source": source, "files": helper_files})
     proxy = InProcessProxy(module_file=module_file, source=source, runtime=runtime,
                            load_reply=reply, bans=bans)
-    proxy.close = lambda: shutil.rmtree(workdir, ignore_errors=True)
+    proxy.close = lambda: None  # the folder is the process's, for its lifetime
     return proxy
 
 

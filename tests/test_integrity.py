@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -345,9 +346,22 @@ def leaked_class(tmp_path_factory):
 
 
 def student_facing(out: Path, *, skip: str) -> dict[str, str]:
-    files = [out / "gradebook.csv", *(out / "results").rglob("*.json"),
-             *(out / "feedback").rglob("*.md"), *(out / "report").rglob("*.md")]
-    return {str(path.relative_to(out)): path.read_text() for path in files
+    """Every student-facing output, without the public checks' own lines: a public check
+    shows its inputs and what the student's code said about them (``LOOKS_HIDDEN`` cannot
+    tell public inputs like log(2) from hidden ones), and those inputs are public."""
+    public: set[str] = set()
+    texts = {}
+    for path in (out / "results").rglob("*.json"):
+        data = json.loads(path.read_text())
+        public |= {test["output"].split(": ")[0] for test in data["tests"]
+                   if test["visibility"] == "visible" and test["output"]}
+        data["tests"] = [test for test in data["tests"] if test["visibility"] != "visible"]
+        texts[path] = json.dumps(data)
+    for path in [out / "gradebook.csv", *(out / "feedback").rglob("*.md"),
+                 *(out / "report").rglob("*.md")]:
+        texts[path] = "\n".join(line for line in path.read_text().splitlines()
+                                if not any(line.startswith(f"- {d}") for d in public))
+    return {str(path.relative_to(out)): text for path, text in texts.items()
             if skip not in path.parts and path.stem != skip}
 
 
@@ -433,6 +447,28 @@ def test_a_job_whose_layers_did_not_apply_is_not_graded_and_not_a_zero(tmp_path)
         (result,) = grade(course, lesson, [reference], host=host, public=True, hidden=False)
     assert result.status == SANDBOX_FAILURE
     assert "landlock" in result.problem and "did not run" in result.problem
+
+
+def test_a_public_check_never_runs_in_a_process_that_saw_a_hidden_input():
+    """One job per submission: public checks first, then hidden tests in the same process;
+    a public call after a hidden one gets a fresh process (no state carried back)."""
+    from grader.checker.proxy import SubmissionProxy
+    from grader.sandbox.host import JobLimits, RunnerHost
+
+    source = b"import os\nseen = []\ndef remember(x):\n    seen.append(x)\n    return [os.getpid(), list(seen)]\n"
+    limits = JobLimits(memory_bytes=2 << 30, output_bytes=1 << 16, cpu_seconds=60)
+    with RunnerHost() as host:
+        proxy = SubmissionProxy(module_file="m.py", source=source, helper_files={}, host=host,
+                                limits=limits, job_seconds=60, call_seconds=20)
+        calls = []
+        for public, value in ((True, 1), (False, 2), (True, 3), (True, 4)):
+            proxy.public = public
+            calls.append(proxy.remember(value))
+        proxy.close()
+    (first, one), (second, two), (third, three), (fourth, four) = calls
+    assert first == second and two == [1, 2]  # public checks, then hidden: one process
+    assert third != second and three == [3]  # back to public: a fresh process
+    assert fourth == third and four == [3, 4]
 
 
 # ---------------------------------------------------------------------- the secret

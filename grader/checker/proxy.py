@@ -73,9 +73,11 @@ class SubmissionProxy:
         self._job_seconds = job_seconds
         self._call_seconds = call_seconds
         self._deadline: float | None = None
-        # One job for public checks and another for hidden tests: what a public check shows
-        # comes from a process that never saw a hidden input.
-        self._jobs: dict[bool, RunnerJob] = {}
+        # One job per submission, but what a public check shows comes from a process that
+        # never saw a hidden input: a public check after a hidden test gets a fresh job (the
+        # plugin runs a submission's public checks first, so this does not happen in grading).
+        self._job: RunnerJob | None = None
+        self._job_saw_hidden = False
         self.public = False  # set per test by the plugin
         self._load_problem: Text | None = None
         self._load_details: Text | str = ""
@@ -224,8 +226,11 @@ class SubmissionProxy:
             raise SubmissionProblem(
                 t("the time limit for grading this submission ({seconds} s) was used up by "
                   "earlier checks", seconds=f"{self._job_seconds:.0f}"), kind=TIME_LIMIT)
-        if self.public in self._jobs:
-            return self._jobs[self.public]
+        if self._job is not None and self.public and self._job_saw_hidden:
+            self._drop_job()
+        if self._job is not None:
+            self._job_saw_hidden |= not self.public
+            return self._job
         seconds = min(self._call_seconds, self._remaining())
         try:
             job = self._host.spawn(self._limits)
@@ -237,7 +242,7 @@ class SubmissionProxy:
         try:
             reply = job.request(load, time.monotonic() + seconds)
         except RunnerFailure as failure:
-            self._jobs[self.public] = job
+            self._job = job
             self._drop_job()
             if failure.sandbox:
                 raise SandboxFailure(failure.reason) from None
@@ -253,16 +258,15 @@ class SubmissionProxy:
                 self._module_file, reply.get("load_error"))
             self._load_kind = load_error_kind(reply.get("load_error"))
             raise SubmissionProblem(self._load_problem, self._load_details, kind=self._load_kind)
-        self._jobs[self.public] = job
+        self._job, self._job_saw_hidden = job, not self.public
         return job
 
-    def _drop_job(self, *, every: bool = False) -> None:
-        """End the current side's job (or ``every`` job) and keep what it printed."""
-        for side in (list(self._jobs) if every else [self.public]):
-            job = self._jobs.pop(side, None)
-            if job is not None:
-                job.close()
-                self._printed.append(job.printed())
+    def _drop_job(self) -> None:
+        """End the job (the runner does, while we go on) and keep what it printed."""
+        job, self._job = self._job, None
+        if job is not None:
+            job.close(wait=False)
+            self._printed.append(job.printed())
 
     @property
     def load_problem(self) -> Text | str:
@@ -276,11 +280,11 @@ class SubmissionProxy:
 
     def printed(self) -> str:
         """Everything the submission printed so far (capped per job)."""
-        current = [job.printed() for job in self._jobs.values()]
+        current = [self._job.printed()] if self._job is not None else []
         return "".join(self._printed + current)
 
     def close(self) -> None:
-        self._drop_job(every=True)
+        self._drop_job()
 
 
 def load_error_kind(error: Any) -> str:

@@ -3,7 +3,8 @@
 - ``no_new_privs``: nothing the job executes can gain privileges (setuid binaries).
 - A seccomp filter (classic BPF, assembled here; x86_64): no sockets but Unix ones (so no
   internet, loopback or netlink), no ptrace or reading other processes' memory, no mount,
-  unshare, setns or new namespaces, no kernel modules, keys, bpf, perf or io_uring.
+  unshare, setns or new namespaces, no kernel modules, keys, bpf, perf or io_uring, and no
+  leaving the job's process group (setsid, setpgid): ending the group ends all it started.
 - Landlock (where the kernel has it): the file system is read-only and only below the Python
   installation, the runner's own files and a few devices; the job's folder is the only place it
   can write.
@@ -48,7 +49,7 @@ NAMESPACE_FLAGS = 0x7E020000  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWP
 
 # x86_64 syscall numbers refused with EPERM.
 DENIED_X86_64 = {
-    "ptrace": 101, "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161,
+    "ptrace": 101, "setpgid": 109, "setsid": 112, "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161,
     "swapon": 167, "swapoff": 168, "reboot": 169, "init_module": 175, "delete_module": 176,
     "kexec_load": 246, "add_key": 248, "request_key": 249, "keyctl": 250, "unshare": 272,
     "perf_event_open": 298, "name_to_handle_at": 303, "open_by_handle_at": 304, "setns": 308,

@@ -197,12 +197,16 @@ class RunnerHost:
         job.layers = {str(k): bool(v) for k, v in layers.items()} if isinstance(layers, dict) else {}
         return job
 
-    def end_job(self, pid: int) -> dict:
-        """Kill a job's whole process group; say how it ended."""
+    def end_job(self, pid: int, *, wait: bool = True) -> dict:
+        """Kill a job's whole process group; say how it ended (``wait``), or only end it
+        without waiting for the runner (a job that answered everything asked of it)."""
         with self._lock:
             try:
+                if not wait:
+                    self._control.send(wire.encode({"op": "kill", "pid": pid, "reply": False}))
+                    return {"unknown": True}
                 return self._request({"op": "kill", "pid": pid})
-            except (RunnerFailure, wire.WireError, OSError):
+            except (RunnerFailure, wire.WireError, OSError, AttributeError):
                 self.restart()
                 return {"unknown": True}
 
@@ -296,10 +300,11 @@ class RunnerJob:
             return t("the submission's process ended (sys.exit, os._exit or a crash)")
         return t("the submission's process ended")
 
-    def close(self) -> dict:
-        """End the job's process group (idempotent); returns how the child ended."""
+    def close(self, *, wait: bool = True) -> dict:
+        """End the job's process group (idempotent); returns how the child ended when
+        ``wait`` (otherwise the runner ends it while the checker goes on)."""
         if self.ended is None:
-            self.ended = self.host.end_job(self.pid)
+            self.ended = self.host.end_job(self.pid, wait=wait)
             for fd in (self.request_fd, self.reader.fd, self.output_fd):
                 try:
                     os.close(fd)
