@@ -373,11 +373,35 @@ def write_frame(fd: int, value: Any) -> None:
     write_bytes(fd, encode(value))
 
 
+class Outbox:
+    """Frames for a pipe, written as it has room: the writer never blocks, so it can keep
+    reading the other side's answers while its requests wait (no deadlock on full pipes)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+        os.set_blocking(fd, False)
+
+    def put(self, frame: bytes) -> None:
+        self.buffer += frame
+        self.pump()
+
+    def pump(self) -> None:
+        """Write what the pipe takes now (``BrokenPipeError`` once the reader is gone)."""
+        while self.buffer:
+            try:
+                written = os.write(self.fd, self.buffer)
+            except BlockingIOError:
+                return
+            del self.buffer[:written]
+
+
 class FrameReader:
     """Reads frames from a file descriptor, with a deadline and size caps.
 
     ``on_idle`` file descriptors (for example the runner's output pipe) are drained to the
-    ``drain`` callback while waiting, so a chatty peer cannot block on a full pipe.
+    ``drain`` callback while waiting, so a chatty peer cannot block on a full pipe; an
+    ``outbox`` is written to while waiting, as its pipe has room.
     """
 
     def __init__(self, fd: int, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
@@ -392,6 +416,7 @@ class FrameReader:
         allow_descriptions: bool = False,
         drain_fd: int | None = None,
         drain: Any = None,
+        outbox: Outbox | None = None,
     ) -> Any:
         header_len = body_len = None
         while True:
@@ -405,15 +430,19 @@ class FrameReader:
                 body = bytes(self.pending[start + header_len : start + header_len + body_len])
                 del self.pending[: start + header_len + body_len]
                 return decode(header, body, allow_descriptions=allow_descriptions)
-            self._fill(deadline, drain_fd, drain)
+            self._fill(deadline, drain_fd, drain, outbox)
 
-    def _fill(self, deadline: float | None, drain_fd: int | None, drain: Any) -> None:
+    def _fill(self, deadline: float | None, drain_fd: int | None, drain: Any,
+              outbox: Outbox | None = None) -> None:
         fds = [self.fd] if drain_fd is None else [self.fd, drain_fd]
         while True:
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select(fds, [], [], timeout)
-            if not ready:
+            writing = [outbox.fd] if outbox is not None and outbox.buffer else []
+            ready, writable, _ = select.select(fds, writing, [], timeout)
+            if not ready and not writable:
                 raise FrameTimeout("no answer before the deadline")
+            if writable:
+                outbox.pump()
             if drain_fd is not None and drain_fd in ready:
                 chunk = os.read(drain_fd, 65536)
                 if chunk:

@@ -261,6 +261,7 @@ class _ModuleIndex:
         self.always_run: list[ast.AST] = []  # what runs at import, besides binding names
         self.writers: dict[str, set[int]] = {}  # global -> ids of functions that may change it
         self.by_id: dict[int, ast.AST] = {}
+        self.owners, self.parents = _owners(tree)
         self._collect(tree.body)
         self._touches()
 
@@ -385,9 +386,7 @@ class _ModuleIndex:
 
 def _escapes(index: _ModuleIndex) -> Iterator[Found]:
     """Ways around a static reading, anywhere in the module."""
-    owners = _owners(index.tree)
-    parents = {id(child): node for node in ast.walk(index.tree)
-               for child in ast.iter_child_nodes(node)}
+    owners, parents = index.owners, index.parents
     module_aliases = index.aliases(None)
     for node in ast.walk(index.tree):
         owner = owners.get(id(node), "")
@@ -445,7 +444,7 @@ _ESCAPE_WHY = N_("which can reach around the grader's checks; it has no place in
 def _capability_uses(index: _ModuleIndex, function: str,
                      capabilities: set[Capability]) -> Iterator[Found]:
     """Uses of a banned capability in the code ``function`` reaches."""
-    owners = _owners(index.tree)
+    owners = index.owners
     attributes = {attr: cap for cap in capabilities for attr in cap.attributes}
     for scope in index.reachable(function):
         function_scope = scope if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef,
@@ -551,9 +550,10 @@ def _names_used(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
-def _owners(tree: ast.Module) -> dict[int, str]:
-    """For every node, the name of the innermost def it sits in."""
+def _owners(tree: ast.Module) -> tuple[dict[int, str], dict[int, ast.AST]]:
+    """For every node, the name of the innermost def it sits in, and its parent (one walk)."""
     owners: dict[int, str] = {}
+    parents: dict[int, ast.AST] = {}
     stack: list[tuple[ast.AST, str]] = [(tree, "")]
     while stack:
         node, owner = stack.pop()
@@ -562,8 +562,9 @@ def _owners(tree: ast.Module) -> dict[int, str]:
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 inner = f"{owner}.{child.name}" if owner else child.name
             owners[id(child)] = inner
+            parents[id(child)] = node
             stack.append((child, inner))
-    return owners
+    return owners, parents
 
 
 def _under(dotted: str, prefixes: Iterable[str]) -> bool:

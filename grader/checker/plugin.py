@@ -102,9 +102,9 @@ def _test_seed(request: pytest.FixtureRequest) -> int:
     """The test's seed: HMAC(key, test name), the key being the course's grading secret for
     hidden tests. One seed, even leaked, says nothing of the secret or of other tests."""
     session = request.config.stash.get(SESSION, None)
-    public = session is None or session.is_public(request.node)
-    key = PUBLIC_KEY if public or not session.secret else session.secret
-    return keyed_seed(key, display_name(request.node))
+    if session is None:
+        return keyed_seed(PUBLIC_KEY, display_name(request.node))
+    return session.seed(request.node)
 
 
 def keyed_seed(key: bytes, name: str) -> int:
@@ -199,9 +199,24 @@ class GradingSession:
     records: dict[str, _Record] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
     sandbox_failures: dict[int, str] = field(default_factory=dict)  # submission -> why
+    _public_files: dict[str, bool] = field(default_factory=dict)
+    _seeds: dict[str, int] = field(default_factory=dict)
 
     def is_public(self, item: pytest.Item) -> bool:
-        return any(Path(item.path).resolve() == p.resolve() for p in self.public_paths)
+        path = str(item.path)
+        public = self._public_files.get(path)
+        if public is None:  # once per file, not once per test and submission
+            public = self._public_files[path] = any(
+                Path(path).resolve() == p.resolve() for p in self.public_paths)
+        return public
+
+    def seed(self, item: pytest.Item) -> int:
+        """The test's seed (the same for every submission): see ``_test_seed``."""
+        name = display_name(item)
+        if name not in self._seeds:
+            key = PUBLIC_KEY if self.is_public(item) or not self.secret else self.secret
+            self._seeds[name] = keyed_seed(key, name)
+        return self._seeds[name]
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[SESSION] = self

@@ -4,6 +4,15 @@ One proxy serves one submission through a whole pytest session. It starts a runn
 first use, keeps it while it behaves, and replaces it after a crash or a timeout, so one bad
 test never spoils the next. A failure to import the submission is remembered: every later
 test fails at once with the same one-line reason instead of re-running a broken import.
+
+Calls are sent ahead (``Forecast``): every submission of a lesson is asked the same calls in
+the same order (the inputs are drawn from the test's seed, the same for everyone), so the
+calls the previous submissions were asked are written to a new job as soon as it has loaded,
+and it answers them while the checker judges the answers it already has. Each answer is used
+only when the test really makes that call; at the first call that differs the job is
+replaced by a fresh one that is given exactly the calls made so far, so what a submission
+answers never depends on calls it was sent ahead. Hidden calls are sent ahead only once the
+hidden tests have begun: public checks never run in a process that saw a hidden input.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from grader import wire
 from grader.checker.bans import SourceReader
 from grader.checker.feedback import (
     CRASHED,
@@ -60,10 +70,40 @@ class RemoteFunction:
                                  kind="probe").get("result")
 
 
+AHEAD = 32  # calls sent ahead of the test that will make them, at most
+
+
+class Forecast:
+    """The calls (visibility and encoded request) that one lesson's jobs are asked, in order:
+    the sequence most recent submissions agreed on (a majority vote, so one odd submission
+    does not replace it)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[bool, bytes]] = []
+        self._votes = 0
+
+    def learn(self, calls: list[tuple[bool, bytes]]) -> None:
+        if calls == self.calls:
+            self._votes += 1
+        else:
+            self._votes -= 1
+            if self._votes <= 0:
+                self.calls, self._votes = list(calls), 1
+
+
+_FORECASTS: dict[tuple[str, ...], Forecast] = {}
+
+
+def forecast_for(*key: str) -> Forecast:
+    """The forecast kept for ``key`` (a course and lesson) for this process's lifetime."""
+    return _FORECASTS.setdefault(key, Forecast())
+
+
 class SubmissionProxy:
     def __init__(self, *, module_file: str, source: bytes, helper_files: dict[str, bytes],
                  host: RunnerHost, limits: JobLimits, job_seconds: float,
-                 call_seconds: float, bans: dict[str, tuple[str, ...]] | None = None) -> None:
+                 call_seconds: float, bans: dict[str, tuple[str, ...]] | None = None,
+                 forecast: Forecast | None = None) -> None:
         self._module_file = module_file
         self._bans = dict(bans or {})
         self._source = source
@@ -78,6 +118,11 @@ class SubmissionProxy:
         # plugin runs a submission's public checks first, so this does not happen in grading).
         self._job: RunnerJob | None = None
         self._job_saw_hidden = False
+        self._forecast = forecast
+        self._plan: list[tuple[bool, bytes]] | None = None  # the first job's calls, foreseen
+        self._submitted = 0  # how many of the plan's calls the job has been sent
+        self._history: list[tuple[bool, bytes]] = []  # the calls this job was really asked
+        self._started = self._learnt = False
         self.public = False  # set per test by the plugin
         self._load_problem: Text | None = None
         self._load_details: Text | str = ""
@@ -153,8 +198,10 @@ class SubmissionProxy:
         """Deliver one call to the submission's job and return its raw reply."""
         job = self._ensure_job()
         seconds = min(self._call_seconds, self._remaining())
+        call = (self.public, wire.encode(request))
         try:
-            return job.request(request, time.monotonic() + seconds)
+            job = self._submit(job, call, time.monotonic() + seconds)
+            reply = job.take(time.monotonic() + seconds)
         except RunnerFailure as failure:
             self._drop_job()
             if failure.sandbox:
@@ -166,6 +213,52 @@ class SubmissionProxy:
                     kind=TIME_LIMIT) from None
             raise SubmissionProblem(t("{function}: {reason}", function=function,
                                       reason=failure.reason), kind=CRASHED) from None
+        self._history.append(call)
+        return reply
+
+    def _submit(self, job: RunnerJob, call: tuple[bool, bytes], deadline: float) -> RunnerJob:
+        """Make sure ``job`` has been sent ``call`` as its next request; the job to read from."""
+        index = len(self._history)
+        plan = self._plan
+        if plan is not None and index < len(plan) and plan[index] == call:
+            self._send_ahead(job, through=index)
+            return job
+        if plan is not None:  # the first call the forecast did not foresee
+            self._plan = None
+            if self._submitted > index:  # the job was sent calls that are not being made
+                return self._replay(call, deadline)
+        job.submit(call[1])
+        return job
+
+    def _send_ahead(self, job: RunnerJob, through: int = -1) -> None:
+        """Send the plan's calls up to ``through`` and ``AHEAD`` more, hidden ones only once
+        a hidden test has run in this job."""
+        plan = self._plan
+        if plan is None:
+            return
+        limit = min(len(plan), max(through + 1, len(self._history) + AHEAD))
+        while self._submitted < limit:
+            public, frame = plan[self._submitted]
+            if not public and not self._job_saw_hidden:
+                break
+            job.submit(frame)
+            self._submitted += 1
+
+    def _replay(self, call: tuple[bool, bytes], deadline: float) -> RunnerJob:
+        """A fresh job given exactly the calls made so far, then ``call``; what the old job
+        printed is dropped (its calls are made again here)."""
+        old, self._job = self._job, None
+        if old is not None:
+            old.close(wait=False)
+        history, self._history = self._history, []
+        job = self._ensure_job()
+        for _, frame in history:
+            job.submit(frame)
+        job.submit(call[1])
+        for _ in history:  # the answers were used already; the time is the job's
+            job.take(max(deadline, time.monotonic() + self._remaining()))
+        self._history = history
+        return job
 
     def _interpret(self, function: str, reply: dict, disabled: tuple[str, ...] = ()) -> dict:
         hits = [h for h in reply.get("disabled_hit", []) if isinstance(h, str)]
@@ -229,7 +322,9 @@ class SubmissionProxy:
         if self._job is not None and self.public and self._job_saw_hidden:
             self._drop_job()
         if self._job is not None:
-            self._job_saw_hidden |= not self.public
+            if not self.public and not self._job_saw_hidden:
+                self._job_saw_hidden = True  # the hidden tests have begun: send theirs ahead
+                self._send_ahead(self._job)
             return self._job
         seconds = min(self._call_seconds, self._remaining())
         try:
@@ -259,6 +354,10 @@ class SubmissionProxy:
             self._load_kind = load_error_kind(reply.get("load_error"))
             raise SubmissionProblem(self._load_problem, self._load_details, kind=self._load_kind)
         self._job, self._job_saw_hidden = job, not self.public
+        if self._forecast is not None and self._forecast.calls and not self._started:
+            self._plan, self._submitted = self._forecast.calls, 0
+            self._send_ahead(job)
+        self._started = True
         return job
 
     def _drop_job(self) -> None:
@@ -267,6 +366,10 @@ class SubmissionProxy:
         if job is not None:
             job.close(wait=False)
             self._printed.append(job.printed())
+        if self._forecast is not None and self._history and not self._learnt:
+            self._forecast.learn(self._history)  # what the first job of a submission was asked
+            self._learnt = True
+        self._plan, self._history = None, []
 
     @property
     def load_problem(self) -> Text | str:

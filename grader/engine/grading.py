@@ -97,7 +97,7 @@ def grade(
     """
     from dataclasses import replace
 
-    from grader.checker.proxy import SubmissionProxy
+    from grader.checker.proxy import SubmissionProxy, forecast_for
     from grader.sandbox.selftest import require_proven
 
     paths = suite_paths(course, lesson, public=public, hidden=hidden)
@@ -114,7 +114,8 @@ def grade(
         proxies = [
             SubmissionProxy(module_file=lesson.module, source=s.source, helper_files=helper_files,
                             host=host, limits=limits, job_seconds=course.limits.job_seconds,
-                            call_seconds=course.limits.call_seconds, bans=lesson.bans)
+                            call_seconds=course.limits.call_seconds, bans=lesson.bans,
+                            forecast=forecast_for(str(course.root), lesson.id))
             for s in submissions
         ]
         try:

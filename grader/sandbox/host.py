@@ -248,6 +248,7 @@ class RunnerJob:
         self.host = host
         self.pid = pid
         self.request_fd = request_fd
+        self.outbox = wire.Outbox(request_fd)
         self.reader = wire.FrameReader(reply_fd, max_body_bytes=limits.max_reply_bytes)
         self.output_fd = output_fd
         self.limits = limits
@@ -258,18 +259,30 @@ class RunnerJob:
 
     def request(self, message: dict, deadline: float) -> Any:
         """Send one request and wait for its reply until ``deadline`` (monotonic seconds)."""
+        self.submit(wire.encode(message))
+        return self.take(deadline)
+
+    def submit(self, frame: bytes) -> None:
+        """Queue one encoded request; it is written as the pipe has room. Replies come back
+        in the order requests were submitted (``take``)."""
         if self.ended is not None:
             raise RunnerFailure(t("the submission's process has already ended"))
         try:
-            wire.write_frame(self.request_fd, message)
+            self.outbox.put(frame)
         except BrokenPipeError:
             raise RunnerFailure(self._ended_reason()) from None
+
+    def take(self, deadline: float) -> Any:
+        """The reply to the oldest request not yet answered, waiting until ``deadline``."""
+        if self.ended is not None:
+            raise RunnerFailure(t("the submission's process has already ended"))
         try:
-            reply = self.reader.read(deadline, drain_fd=self.output_fd, drain=self._keep_output)
+            reply = self.reader.read(deadline, drain_fd=self.output_fd, drain=self._keep_output,
+                                     outbox=self.outbox)
         except wire.FrameTimeout:
             self.close()
             raise RunnerFailure(t("did not finish within the time limit"), timed_out=True) from None
-        except wire.ChannelClosed:
+        except (wire.ChannelClosed, BrokenPipeError):
             raise RunnerFailure(self._ended_reason()) from None
         except wire.WireError as exc:
             self.close()
