@@ -174,3 +174,62 @@ def test_an_interrupt_during_grading_stops_the_command(tmp_path):
     assert result.returncode == 1
     assert "Aborted!" in result.stderr
     assert "did not run" not in result.stderr
+
+
+# A submission whose answers depend on how often it was called: calls sent ahead and then not
+# made would change what it answers later, unless the job is replaced (see checker/proxy.py).
+STATEFUL = '''
+import torch
+calls = []
+
+def predict(x, w, b=0.0):
+    calls.append("predict")
+    if len(calls) > 3:
+        raise ValueError("tired")
+    return x * w + b
+
+def mse(pred, y):
+    calls.append("mse")
+    return ((pred - y) ** 2).mean() * (1 + len(calls) % 2)
+
+def mse_grad(x, y, w, b=0.0):
+    calls.append("mse_grad")
+    r = x * w + b - y
+    return (2 * (r * x).mean(), 2 * r.mean() * len(calls) / len(calls))
+
+def mse_grad_autograd(x, y, w, b=0.0):
+    calls.append("autograd")
+    raise NotImplementedError
+
+def loss_curve(x, y, ws):
+    return torch.stack([((x * w - y) ** 2).mean() for w in ws])
+'''
+
+
+def test_calls_sent_ahead_never_change_a_grade(course):
+    """Each job is sent the calls earlier submissions were asked; grading the same class with
+    and without that gives the same results, also for mistakes (which stop tests early) and
+    for a submission whose answers depend on the calls it has seen."""
+    from grader.checker.proxy import _FORECASTS
+    from grader.engine.catalog import read_catalog
+    from grader.engine.grading import Submission, grade
+    from grader.sandbox.host import RunnerHost
+
+    lesson = course.lesson(LESSON)
+    reference = course.reference_source(lesson)
+    mistakes = [entry for entry in read_catalog(course.catalog_dir(lesson), reference)
+                if entry.kind == "mistake"][:6]
+    subs = [Submission("reference", reference), Submission("again", reference),
+            *[Submission(entry.path.name, entry.source) for entry in mistakes],
+            Submission("stateful", STATEFUL.encode()), Submission("last", reference)]
+
+    def key(result):
+        return result.score, result.problem, [(t.name, t.passed, t.feedback, t.details)
+                                              for t in result.tests]
+
+    _FORECASTS.clear()
+    with RunnerHost(lesson.preload) as host:
+        ahead = grade(course, lesson, subs, host=host)
+        plain = grade(course, lesson, subs, host=host, ahead=False)
+    assert [key(r) for r in ahead] == [key(r) for r in plain]
+    assert ahead[0].score == ahead[0].max_score and 0 < ahead[-3].score < ahead[-3].max_score

@@ -89,11 +89,14 @@ def grade(
     public: bool = True,
     hidden: bool = True,
     unsafe: bool = False,
+    ahead: bool = True,
 ) -> list[LessonResult]:
     """Grade every submission of one lesson; one result per submission, in order.
 
     Hidden suites run only in a sandbox that passed its self-test (``SandboxRefused``
-    otherwise), unless ``unsafe``, which every result then notes.
+    otherwise), unless ``unsafe``, which every result then notes. ``ahead``: send each job
+    the calls earlier submissions were asked (the results are the same; see
+    ``grader.checker.proxy``).
     """
     from dataclasses import replace
 
@@ -115,7 +118,7 @@ def grade(
             SubmissionProxy(module_file=lesson.module, source=s.source, helper_files=helper_files,
                             host=host, limits=limits, job_seconds=course.limits.job_seconds,
                             call_seconds=course.limits.call_seconds, bans=lesson.bans,
-                            forecast=forecast_for(str(course.root), lesson.id))
+                            forecast=forecast_for(str(course.root), lesson.id) if ahead else None)
             for s in submissions
         ]
         try:
