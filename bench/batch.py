@@ -30,20 +30,23 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 from grader.course.config import load_course  # noqa: E402
+from grader.engine.catalog import read_catalog  # noqa: E402
 from grader.engine.worker import CheckerWorker  # noqa: E402
 
 
 def make_class(course, folder: Path, students: int) -> list[tuple[str, str, Path]]:
     jobs = []
     for lesson in course.lessons:
-        choices = [course.solution_path(lesson)]
-        choices += sorted(course.catalog_dir(lesson).glob("correct_*.py"))
-        choices += sorted(course.catalog_dir(lesson).glob("mistake_*.py"))
+        reference = course.reference_source(lesson)
+        catalog = read_catalog(course.catalog_dir(lesson), reference)
+        choices = [reference]
+        choices += [entry.source for entry in catalog if entry.kind == "correct"]
+        choices += [entry.source for entry in catalog if entry.kind == "mistake"]
         for number in range(students):
             student = f"student{number:03d}"
             target = folder / student / lesson.id / lesson.module
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(choices[(number * 7 + len(lesson.id)) % len(choices)], target)
+            target.write_bytes(choices[(number * 7 + len(lesson.id)) % len(choices)])
             jobs.append((student, lesson.id, target))
     return jobs
 

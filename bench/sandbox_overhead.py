@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     course = load_course(REPO)
     lesson = course.lesson(args.lesson)
-    source = course.solution_path(lesson).read_bytes()
+    source = course.reference_source(lesson)
     submissions = [Submission(f"s{i}", source) for i in range(args.jobs)]
     levels = {"full": "auto", "fallback": "fallback", "process (no sandbox)": "off"}
     hosts = {name: RunnerHost(lesson.preload, plan(mode)) for name, mode in levels.items()}

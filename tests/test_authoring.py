@@ -111,6 +111,16 @@ def test_a_mistake_is_recorded_as_a_patch_from_an_edited_copy(lesson_course, tmp
     assert patch.startswith("mistake: multiplies by 3 too\nnamed: constant factor\n--- ")
     assert len(patch.splitlines()) < 15
 
+    # An edited copy of the master gives the same patch: its markers are not the mistake.
+    master = course.solution_path(course.lesson("adam")).read_text()
+    edited.write_text(master.replace("* x", "* x * 3", 1))
+    again = grader("new-mistake", "adam", str(edited), "--name", "triples_from_master",
+                   "--mistake", "multiplies by 3 too", "--named", "constant factor", "--course",
+                   str(lesson_course))
+    assert again.returncode == 0, again.stderr
+    assert (lesson_course / "tests" / "catalog" / "adam" / "mistake_triples_from_master.diff"
+            ).read_text() == patch
+
 
 # ---------------------------------------------------------------------- lint, one mistake each
 

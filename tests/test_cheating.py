@@ -106,7 +106,7 @@ def loss_curve(x, y, ws): return liar(ws.shape, x.dtype)
 
 @pytest.fixture(scope="module")
 def graded(worker, course):
-    reference = course.solution_path(course.lesson(LESSON)).read_bytes()
+    reference = course.reference_source(course.lesson(LESSON))
     submissions = [("honest-before", reference), *CHEATS.items(), ("honest-after", reference)]
     results = worker.grade(LESSON, submissions)
     return {result.submission: result for result in results}
@@ -120,7 +120,7 @@ def test_a_cheat_scores_zero(graded, name):
 
 
 def test_honest_submissions_graded_beside_the_cheats_keep_full_marks(graded, worker, course):
-    (clean,) = worker.grade(LESSON, [("alone", course.solution_path(course.lesson(LESSON)).read_bytes())])
+    (clean,) = worker.grade(LESSON, [("alone", course.reference_source(course.lesson(LESSON)))])
     for label in ("honest-before", "honest-after"):
         result = graded[label]
         assert result.score == result.max_score == clean.score

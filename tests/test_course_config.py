@@ -136,8 +136,9 @@ def test_an_unknown_lesson_lists_the_lessons_there_are(tmp_path):
 def test_the_shipped_course_toml_is_valid(course):
     assert course.lessons
     for lesson in course.lessons:
-        assert course.stub_path(lesson).is_file()
-        assert course.solution_path(lesson).is_file()
+        assert course.has_master(lesson)  # one source: the stub and the reference come from it
+        assert b"NotImplementedError" in course.stub_source(lesson)
+        assert b"NotImplementedError" not in course.reference_source(lesson)
         assert course.public_checks_path(lesson).is_file()
         assert course.hidden_suite_dir(lesson).is_dir()
         for helper in course.helper_paths(lesson):

@@ -18,8 +18,8 @@ LESSON = "lesson2"
 @pytest.fixture(scope="module")
 def reference_and_stub(worker, course):
     lesson = course.lesson(LESSON)
-    return worker.grade(LESSON, [("reference", course.solution_path(lesson).read_bytes()),
-                                 ("stub", course.stub_path(lesson).read_bytes())])
+    return worker.grade(LESSON, [("reference", course.reference_source(lesson)),
+                                 ("stub", course.stub_source(lesson))])
 
 
 def test_the_reference_gets_full_marks(reference_and_stub):
@@ -67,7 +67,7 @@ def test_an_import_error_names_the_line_and_the_error(worker):
 
 
 def test_a_missing_function_fails_only_its_own_checks(worker, course):
-    reference = course.solution_path(course.lesson(LESSON)).read_text()
+    reference = course.reference_source(course.lesson(LESSON)).decode()
     without_curve = reference.split("def loss_curve")[0]
     (result,) = worker.grade(LESSON, [("partial", without_curve.encode())])
     failed = {t.name.split("::")[1].split("[")[0] for t in result.failed}
@@ -80,7 +80,7 @@ def test_a_missing_function_fails_only_its_own_checks(worker, course):
 
 
 def test_a_known_mistake_is_named_in_the_feedback(worker, course):
-    reference = course.solution_path(course.lesson(LESSON)).read_text()
+    reference = course.reference_source(course.lesson(LESSON)).decode()
     summed = reference.replace("dw = 2 * (x * residual).mean()", "dw = 2 * (x * residual).sum()")
     assert summed != reference
     (result,) = worker.grade(LESSON, [("summed", summed.encode())])
@@ -90,7 +90,7 @@ def test_a_known_mistake_is_named_in_the_feedback(worker, course):
 
 
 def test_hidden_feedback_never_shows_inputs_but_public_feedback_shows_expected_vs_got(worker, course):
-    reference = course.solution_path(course.lesson(LESSON)).read_text()
+    reference = course.reference_source(course.lesson(LESSON)).decode()
     halved = reference.replace("dw = 2 * (x * residual).mean()", "dw = (x * residual).mean()")
     (result,) = worker.grade(LESSON, [("halved", halved.encode())])
     public = [t for t in result.failed if t.public]
@@ -119,7 +119,7 @@ def test_an_infinite_loop_fails_with_a_reason_and_grading_stays_within_the_job_l
 
 def test_one_session_grades_several_submissions_independently(worker, course):
     lesson = course.lesson(LESSON)
-    good = course.solution_path(lesson).read_bytes()
+    good = course.reference_source(lesson)
     results = worker.grade(LESSON, [("a", good), ("b", b"import os\nos._exit(0)\n"), ("c", good)])
     assert [r.submission for r in results] == ["a", "b", "c"]
     assert results[0].score == results[0].max_score == results[2].score
@@ -134,11 +134,12 @@ def run_grader(*args, cwd=None):
                           text=True, cwd=cwd, timeout=300)
 
 
-def test_grader_score_json_is_gradescope_shaped_for_reference_and_stub(course):
+def test_grader_score_json_is_gradescope_shaped_for_reference_and_stub(course, tmp_path):
     lesson = course.lesson(LESSON)
+    (tmp_path / "stub").mkdir()
+    (tmp_path / "stub" / lesson.module).write_bytes(course.stub_source(lesson))
     ref = run_grader("score", LESSON, str(course.solution_path(lesson)), "--json", cwd=course.root)
-    stub = run_grader("score", LESSON, str(course.stub_path(lesson).parent), "--json",
-                      cwd=course.root)
+    stub = run_grader("score", LESSON, str(tmp_path / "stub"), "--json", cwd=course.root)
     assert ref.returncode == 0 and stub.returncode == 0, ref.stderr + stub.stderr
     ref_data, stub_data = json.loads(ref.stdout), json.loads(stub.stdout)
     assert ref_data["score"] == ref_data["max_score"] > 0

@@ -214,7 +214,7 @@ def test_an_unknown_ban_in_a_suite_is_a_collection_error(tmp_path, worker):
     loaded = load_course(course)
     lesson = loaded.lesson("lesson2")
     with pytest.raises(GradingError, match="torch.optims"):
-        grade(loaded, lesson, [Submission("ref", loaded.solution_path(lesson).read_bytes())],
+        grade(loaded, lesson, [Submission("ref", loaded.reference_source(lesson))],
               unsafe=True)
 
 
@@ -442,7 +442,7 @@ def test_a_job_whose_layers_did_not_apply_is_not_graded_and_not_a_zero(tmp_path)
         pytest.skip("this kernel has no Landlock to fail")
     # A Landlock rule the kernel refuses (a namespace file): the job cannot confine itself.
     broken = dataclasses.replace(sandbox, extra_read_only=("/proc/self/ns/net",))
-    reference = Submission("reference", course.solution_path(lesson).read_bytes())
+    reference = Submission("reference", course.reference_source(lesson))
     with RunnerHost(sandbox=broken) as host:
         (result,) = grade(course, lesson, [reference], host=host, public=True, hidden=False)
     assert result.status == SANDBOX_FAILURE

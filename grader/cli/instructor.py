@@ -187,14 +187,19 @@ def new_lesson(lesson_id: str, title: str | None, module: str | None,
 @COURSE_OPTION
 def new_mistake(lesson_id: str, edited: Path, name: str, what: str, named: str,
                 course_path: Path | None) -> None:
-    """Record EDITED (a copy of the reference with one realistic mistake) as a catalog patch."""
+    """Record EDITED (a copy of the master or the reference with one realistic mistake) as a
+    catalog patch against the reference."""
     from grader.course.files import write_atomic
+    from grader.course.master import is_master, split_master
     from grader.engine.catalog import make_patch
 
     course = open_course(course_path)
     lesson = course.lesson(lesson_id)
-    patch = make_patch(course.reference_source(lesson).decode("utf-8"),
-                       edited.read_text(encoding="utf-8"), mistake=what, named=named)
+    text = edited.read_text(encoding="utf-8")
+    if is_master(text):  # an edited copy of the master: compare its reference
+        text = split_master(text).reference
+    patch = make_patch(course.reference_source(lesson).decode("utf-8"), text, mistake=what,
+                       named=named)
     target = course.catalog_dir(lesson) / f"mistake_{name}.diff"
     write_atomic(target, patch)
     click.echo(f"Wrote {target.relative_to(course.root)} "

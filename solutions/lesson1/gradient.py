@@ -14,6 +14,8 @@ import torch
 ScalarFn = Callable[[torch.Tensor], "torch.Tensor | float"]
 TensorFn = Callable[[torch.Tensor], torch.Tensor]
 
+
+### BEGIN SOLUTION
 ZERO_GRAD_NORM = 1e-12
 
 
@@ -25,15 +27,28 @@ def _leaf_copy(x: torch.Tensor) -> torch.Tensor:
 def _as_tensor(value: torch.Tensor | float, like: torch.Tensor) -> torch.Tensor:
     """f's output as a tensor (a Python number becomes a constant of x's dtype)."""
     return value if isinstance(value, torch.Tensor) else torch.as_tensor(value, dtype=like.dtype)
+### END SOLUTION
 
 
 def numerical_grad(f: ScalarFn, x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
     """Central-difference estimate of the gradient of a scalar function f at x.
 
     For every element i: (f(x + eps·e_i) − f(x − eps·e_i)) / (2·eps), where e_i is the
-    one-hot tensor for element i. f is called on float64 copies of x (float32 cannot resolve
-    a step of 1e-6), the estimate is cast back to x's dtype, and x is never modified.
+    one-hot tensor for element i. f is always called on float64 copies of x (float32 cannot
+    resolve a step of 1e-6), the estimate is cast back to x's dtype, and x is never modified.
+
+    Perturb a fresh copy for every element (or undo each perturbation exactly): element i
+    must be evaluated at x itself, not at a point an earlier element left shifted.
+
+    Args:
+        f: maps a tensor shaped like x to a scalar: a 0-dim tensor or a Python number.
+        x: floating point tensor of any shape, 0-dim included.
+        eps: the step, a positive number.
+
+    Returns:
+        A new tensor with x's shape and dtype that does not require grad.
     """
+    ### BEGIN SOLUTION
     base = x.detach().to(torch.float64).reshape(-1)
     grad = torch.empty(base.numel(), dtype=torch.float64)
     for i in range(base.numel()):
@@ -44,14 +59,34 @@ def numerical_grad(f: ScalarFn, x: torch.Tensor, eps: float = 1e-6) -> torch.Ten
         minus[i] -= eps
         grad[i] = (float(f(plus.reshape(x.shape))) - float(f(minus.reshape(x.shape)))) / (2 * eps)
     return grad.reshape(x.shape).to(x.dtype)
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: perturb one element at a time by ±eps on a float64 copy and take the central "
+    # STUB:     "difference — see notes.md, section Numerical gradients: central differences"
+    # STUB: )
 
 
 def autograd_grad(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
-    """The gradient ∇f(x) of a scalar function f, computed by autograd on a leaf copy of x.
+    """The gradient ∇f(x) of a scalar function f, computed by autograd.
 
-    Raises TypeError for a non-floating x and ValueError (mentioning "scalar") when f's output
-    has more than one element.
+    f is called on a fresh leaf copy of x that requires grad, so afterwards x.requires_grad
+    is unchanged and x.grad is still None (or still holds what it held before: gradients
+    accumulate into .grad, so never call backward() on the caller's x). If f's output does
+    not depend on x (a constant tensor) the gradient is zero.
+
+    Args:
+        f: maps a tensor shaped like x to a tensor with one element (0-dim or not).
+        x: floating point tensor of any shape, 0-dim included.
+
+    Returns:
+        A new detached tensor with x's shape and dtype.
+
+    Raises:
+        TypeError: x is not floating point; the message says that only floating point
+            tensors can require gradients.
+        ValueError: f's output has more than one element; the message mentions "scalar".
     """
+    ### BEGIN SOLUTION
     if not x.is_floating_point():
         raise TypeError(
             f"only floating point tensors can require gradients; got a tensor of dtype {x.dtype}"
@@ -71,10 +106,33 @@ def autograd_grad(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
     if grad is None:
         return torch.zeros_like(x, memory_format=torch.contiguous_format)
     return grad.detach()
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: differentiate f at a detached leaf copy of x that requires grad — see notes.md, "
+    # STUB:     "section Autograd: leaf tensors, backward() and .grad"
+    # STUB: )
 
 
 def vjp(f: TensorFn, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """The vector-Jacobian product vᵀ·J_f(x): v must have exactly the shape of f(x)."""
+    """The vector-Jacobian product vᵀ·J_f(x) for f with any output shape.
+
+    Element j of the result is Σ_i v_i · ∂f_i/∂x_j (a sum over all elements of f(x)), not
+    an elementwise product. This is what ``torch.autograd.grad(f(x), x, grad_outputs=v)``
+    computes; when f is scalar and v = 1 it is the gradient. x and v are left untouched.
+
+    Args:
+        f: maps a tensor shaped like x to a tensor of any shape.
+        x: floating point tensor of any shape.
+        v: tensor of x's dtype with exactly the shape of f(x).
+
+    Returns:
+        A new detached tensor with x's shape and dtype.
+
+    Raises:
+        ValueError: v's shape differs from f(x)'s shape, even when it has the same number
+            of elements or would broadcast against f(x).
+    """
+    ### BEGIN SOLUTION
     leaf = _leaf_copy(x)
     with torch.enable_grad():
         out = _as_tensor(f(leaf), x)
@@ -89,25 +147,62 @@ def vjp(f: TensorFn, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     if grad is None:
         return torch.zeros_like(x, memory_format=torch.contiguous_format)
     return grad.detach()
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: check v's shape against f(x), then pass v as the gradient of the output — see "
+    # STUB:     "notes.md, section Non-scalar outputs and vector-Jacobian products"
+    # STUB: )
 
 
 def steepest_descent(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
-    """The unit direction of steepest descent −∇f(x) / ‖∇f(x)‖, zeros where ‖∇f(x)‖ < 1e-12.
+    """The unit direction of steepest descent of f at x: −∇f(x) / ‖∇f(x)‖.
 
-    The norm is one 2-norm over all elements, computed in float64 so that large float32
-    gradients do not overflow.
+    The norm is the 2-norm over all elements (x is treated as one long vector, also when it
+    is a matrix); computing it in float64 keeps large float32 gradients from overflowing.
+    Where ‖∇f(x)‖ < 1e-12 there is no descent direction and a zero tensor is returned; a
+    small gradient above that threshold (say ‖∇f(x)‖ = 1e-9) still gives a unit vector.
+
+    Args:
+        f: maps a tensor shaped like x to a scalar.
+        x: floating point tensor of any shape.
+
+    Returns:
+        A new tensor with x's shape and dtype whose 2-norm is 1 (or 0 at a critical point).
     """
+    ### BEGIN SOLUTION
     grad = autograd_grad(f, x).to(torch.float64)
     norm = torch.linalg.vector_norm(grad)
     if norm < ZERO_GRAD_NORM:
         return torch.zeros_like(x, memory_format=torch.contiguous_format)
     return (-grad / norm).to(x.dtype)
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: negate the gradient and divide it by its 2-norm — see notes.md, section "
+    # STUB:     "Steepest ascent and steepest descent"
+    # STUB: )
 
 
 def classify_critical_point(f: ScalarFn, x: torch.Tensor, tol: float = 1e-6) -> str:
-    """Return "not critical" if ‖∇f(x)‖ > tol; otherwise "minimum", "maximum", "saddle" or
-    "degenerate" from the signs of the Hessian's eigenvalues (x flattened to a vector),
-    compared with ±tol."""
+    """Say whether x is a minimum, maximum or saddle point of f, from the Hessian.
+
+    Returns "not critical" if ‖∇f(x)‖ > tol. Otherwise the Hessian of f at x (x flattened
+    to a vector of n elements, an n×n matrix, symmetrised) is computed by autograd in x's
+    dtype and its eigenvalues λ decide:
+      - "minimum"    if every λ > tol,
+      - "maximum"    if every λ < −tol,
+      - "saddle"     if some λ > tol and some λ < −tol,
+      - "degenerate" otherwise (some |λ| ≤ tol and no opposite signs: second order
+        information cannot decide).
+
+    Decide from the signs of all n eigenvalues: the 2-D test on det(H) and H[0, 0] is only
+    valid for two variables. x is left untouched.
+
+    Args:
+        f: maps a tensor shaped like x to a scalar.
+        x: floating point tensor with at least one element.
+        tol: non-negative threshold for both the gradient norm and the eigenvalues.
+    """
+    ### BEGIN SOLUTION
     grad_norm = torch.linalg.vector_norm(autograd_grad(f, x).to(torch.float64))
     if grad_norm > tol:
         return "not critical"
@@ -125,3 +220,8 @@ def classify_critical_point(f: ScalarFn, x: torch.Tensor, tol: float = 1e-6) -> 
     if bool((eigenvalues > tol).any()) and bool((eigenvalues < -tol).any()):
         return "saddle"
     return "degenerate"
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: check the gradient norm, then look at the signs of the Hessian's eigenvalues — "
+    # STUB:     "see notes.md, section Critical points and the Hessian"
+    # STUB: )

@@ -15,9 +15,11 @@ import torch
 Scalar = float | torch.Tensor
 
 
+### BEGIN SOLUTION
 def _mse(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     """Full-batch mean squared error of the model x·w."""
     return torch.mean((x * w - y) ** 2)
+### END SOLUTION
 
 
 def gd_step(w: Scalar, grad: Scalar, lr: Scalar) -> torch.Tensor:
@@ -29,6 +31,7 @@ def gd_step(w: Scalar, grad: Scalar, lr: Scalar) -> torch.Tensor:
     grad's dtype, and when both are numbers torch's default dtype. No argument is modified
     and the result does not require grad.
     """
+    ### BEGIN SOLUTION
     if isinstance(w, torch.Tensor):
         dtype = w.dtype
     elif isinstance(grad, torch.Tensor):
@@ -38,6 +41,11 @@ def gd_step(w: Scalar, grad: Scalar, lr: Scalar) -> torch.Tensor:
     w = torch.as_tensor(w, dtype=dtype).detach()
     grad = torch.as_tensor(grad, dtype=dtype).detach()
     return w - float(lr) * grad
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: subtract lr times grad from w and return a new tensor in w's dtype — see "
+    # STUB:     "notes.md, section Gradient descent"
+    # STUB: )
 
 
 def train_gd(
@@ -49,6 +57,7 @@ def train_gd(
     With epochs = 0 the result is (w0's value as a new 0-dim tensor in x's dtype, an empty
     1-D tensor in x's dtype).
     """
+    ### BEGIN SOLUTION
     w = torch.tensor(float(w0), dtype=x.dtype)
     losses = torch.empty(epochs, dtype=x.dtype)
     for epoch in range(epochs):
@@ -56,6 +65,11 @@ def train_gd(
         w = gd_step(w, grad, lr)
         losses[epoch] = _mse(x, y, w)
     return w, losses
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: loop over epochs: full-batch gradient, one gd_step, then record the loss —"
+    # STUB:     " see notes.md, section Batch gradient descent"
+    # STUB: )
 
 
 def train_sgd(
@@ -67,6 +81,7 @@ def train_sgd(
     gradient, grad = 2·x_i·(x_i·w − y_i); losses[e] is the full-batch MSE after the N updates.
     Zero epochs as in train_gd.
     """
+    ### BEGIN SOLUTION
     w = torch.tensor(float(w0), dtype=x.dtype)
     losses = torch.empty(epochs, dtype=x.dtype)
     for epoch in range(epochs):
@@ -75,6 +90,11 @@ def train_sgd(
             w = gd_step(w, grad, lr)
         losses[epoch] = _mse(x, y, w)
     return w, losses
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: loop over epochs and over samples in index order, one update per sample — "
+    # STUB:     "see notes.md, section Stochastic gradient descent"
+    # STUB: )
 
 
 def train_minibatch(
@@ -95,6 +115,7 @@ def train_minibatch(
     gradient, grad = mean(2·x_b·(x_b·w − y_b)) over the samples actually in the batch.
     Zero epochs as in train_gd.
     """
+    ### BEGIN SOLUTION
     w = torch.tensor(float(w0), dtype=x.dtype)
     losses = torch.empty(epochs, dtype=x.dtype)
     for epoch in range(epochs):
@@ -106,6 +127,11 @@ def train_minibatch(
             w = gd_step(w, grad, lr)
         losses[epoch] = _mse(x, y, w)
     return w, losses
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: draw one randperm per epoch and update on consecutive slices of it — see "
+    # STUB:     "notes.md, section Mini-batch gradient descent"
+    # STUB: )
 
 
 def train_autograd(
@@ -119,6 +145,7 @@ def train_autograd(
     The trajectory, and so the result, equals train_sgd's. The returned w is detached
     (requires_grad False). Zero epochs as in train_gd.
     """
+    ### BEGIN SOLUTION
     lr = float(lr)
     w = torch.tensor(float(w0), dtype=x.dtype, requires_grad=True)
     losses = torch.empty(epochs, dtype=x.dtype)
@@ -134,3 +161,8 @@ def train_autograd(
             with torch.no_grad():
                 losses[epoch] = _mse(x, y, w)
     return w.detach(), losses
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: use a leaf tensor, loss.backward(), update under torch.no_grad() and zero "
+    # STUB:     ".grad — see notes.md, section Training with autograd"
+    # STUB: )

@@ -11,6 +11,7 @@ import torch
 Scalar = float | torch.Tensor
 
 
+### BEGIN SOLUTION
 def _as_float(value: Scalar) -> float:
     """Return a Python number for a hyperparameter given as a number or a 0-dim tensor."""
     return float(value.detach()) if isinstance(value, torch.Tensor) else float(value)
@@ -24,6 +25,7 @@ def _new_velocity(
     if velocity is None:
         return grad.clone()
     return _as_float(momentum) * velocity.detach().to(w.dtype) + grad
+### END SOLUTION
 
 
 def momentum_step(
@@ -44,9 +46,15 @@ def momentum_step(
     share no memory with any argument (on the first step v_new is a copy of grad, not grad
     itself); no argument is modified.
     """
+    ### BEGIN SOLUTION
     v_new = _new_velocity(w, grad, velocity, momentum)
     w_new = w.detach() - _as_float(lr) * v_new
     return w_new, v_new
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: update the velocity, then step w along it — see notes.md, section "
+    # STUB:     "PyTorch's convention"
+    # STUB: )
 
 
 def nesterov_step(
@@ -64,10 +72,16 @@ def nesterov_step(
     Same rules as ``momentum_step``: results are new tensors in w's dtype that do not
     require grad and share no memory with any argument, and no argument is modified.
     """
+    ### BEGIN SOLUTION
     v_new = _new_velocity(w, grad, velocity, momentum)
     look_ahead = grad.detach().to(w.dtype) + _as_float(momentum) * v_new
     w_new = w.detach() - _as_float(lr) * look_ahead
     return w_new, v_new
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: update the velocity as in momentum_step, then take the look-ahead step — "
+    # STUB:     "see notes.md, section Nesterov's look-ahead"
+    # STUB: )
 
 
 def minimize(
@@ -95,6 +109,7 @@ def minimize(
     row k the point after k updates; it does not require grad and shares no memory with x0.
     ``nesterov=True`` with ``momentum == 0`` → ``ValueError`` (as in PyTorch).
     """
+    ### BEGIN SOLUTION
     if nesterov and _as_float(momentum) == 0.0:
         raise ValueError("Nesterov momentum requires a non-zero momentum")
     step = nesterov_step if nesterov else momentum_step
@@ -109,18 +124,25 @@ def minimize(
         x, velocity = step(x, grad, velocity, lr, momentum)
         trajectory.append(x)
     return torch.stack(trajectory)
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: loop: gradient of f by autograd at the current point, one step, record the "
+    # STUB:     "point — see notes.md, section The optimizer loop"
+    # STUB: )
 
 
 def escape_hyperparameters() -> dict[str, float]:
     """Return ``{"lr": ..., "momentum": ...}`` that let momentum escape a local minimum.
 
-    On f(x) = x·cos(πx) from x0 = −0.8, 200 steps of ``minimize`` with these values end
+    On f(x) = x·cos(πx) from x0 = −0.8, 200 steps of ``minimize`` with these values must end
     within 0.05 of the global minimum on [−1, 2] (x ≈ 1.0904), while plain gradient descent
-    (momentum 0) at the same lr settles in the local minimum x ≈ −0.2739. Both values are
-    Python floats.
-
-    lr = 0.08 and momentum = 0.9 sit in the middle of the region that works: both runs end
-    within 1e-5 of their minimum in float32 and float64, and escape still works for any lr
-    in [0.03, 0.158] at momentum 0.9 and any momentum in [0.834, 0.961] at lr 0.08.
+    (momentum 0) at the same lr stays in the local minimum x ≈ −0.2739. Both values are
+    Python floats. Graded with the reference optimizer.
     """
+    ### BEGIN SOLUTION
     return {"lr": 0.08, "momentum": 0.9}
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: experiment with minimize and pick lr and momentum — see notes.md, section "
+    # STUB:     "Escaping a local minimum"
+    # STUB: )

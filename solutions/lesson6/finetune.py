@@ -1,16 +1,33 @@
-"""Lesson 6 reference: fine-tuning a pretrained network with a 10x learning rate on the new head.
+"""Lesson 6: fine-tuning a pretrained network with a 10x learning rate on the new head.
 
 The model is any `nn.Module` whose output layer is an `nn.Linear` attribute named `fc` (the
-head); every other parameter belongs to the backbone. `tinynet.TinyNet` is such a model.
+head); every other parameter belongs to the backbone. `tinynet.TinyNet` (in this folder,
+read-only) is such a model, and `tinynet.load_pretrained()` gives one trained on digits 0-4.
 Parameters are grouped by their names in `model.named_parameters()`: a name that starts with
 `fc.` is the head's.
+
+A typical run (see notes.md, section A worked example):
+
+    from tinynet import load_digits, load_pretrained
+    model = replace_head(load_pretrained(), 5)
+    x, y = load_digits("finetune", "train")
+    losses = fine_tune(model, x, y, epochs=5, lr=0.03, generator=torch.Generator().manual_seed(0))
+    print(losses)
+
+The fine-tuning task's test images do not ship: the grader keeps them and measures there the
+accuracy your fine_tune reaches (see fine_tune). To estimate it yourself, hold out part of the
+training split (notes.md, section Fine-tuning versus training from scratch).
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+
+### BEGIN SOLUTION
+import torch.nn.functional as F
+
 
 HEAD = "fc"
 
@@ -18,6 +35,7 @@ HEAD = "fc"
 def _is_head(name: str) -> bool:
     """Whether a `named_parameters()` name belongs to the head `fc`."""
     return name.split(".", 1)[0] == HEAD
+### END SOLUTION
 
 
 def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
@@ -29,12 +47,18 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     the number of outputs is unchanged. The backbone (every parameter outside `fc`) is not
     touched. The model is modified in place and the same object is returned.
     """
+    ### BEGIN SOLUTION
     old = model.fc
     head = nn.Linear(old.in_features, num_classes, device=old.weight.device, dtype=old.weight.dtype)
     nn.init.xavier_uniform_(head.weight)
     nn.init.zeros_(head.bias)
     model.fc = head
     return model
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: assign a new nn.Linear(model.fc.in_features, num_classes) to model.fc, with a"
+    # STUB:     " xavier_uniform_ weight and a zero bias — see notes.md, section Replacing the head"
+    # STUB: )
 
 
 def param_groups(model: nn.Module, lr: float, head_mult: float = 10.0) -> list[dict]:
@@ -48,6 +72,7 @@ def param_groups(model: nn.Module, lr: float, head_mult: float = 10.0) -> list[d
     order, even when one of them is empty. Learning rates are Python floats, also when `lr`
     is a 0-dim tensor. The model is not changed.
     """
+    ### BEGIN SOLUTION
     backbone: list[nn.Parameter] = []
     head: list[nn.Parameter] = []
     for name, parameter in model.named_parameters():
@@ -58,6 +83,11 @@ def param_groups(model: nn.Module, lr: float, head_mult: float = 10.0) -> list[d
         {"params": backbone, "lr": float(lr)},
         {"params": head, "lr": float(lr) * float(head_mult)},
     ]
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: split the trainable parameters into backbone and head (names starting with"
+    # STUB:     " 'fc.') and give the head lr * head_mult — see notes.md, section Parameter groups"
+    # STUB: )
 
 
 def make_optimizer(
@@ -69,9 +99,15 @@ def make_optimizer(
     Build it after the head has been replaced: an optimizer keeps the parameter objects it
     was given, so it would otherwise update a head the model no longer uses.
     """
+    ### BEGIN SOLUTION
     return torch.optim.SGD(
         param_groups(model, lr), lr=float(lr), momentum=momentum, weight_decay=weight_decay
     )
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: return torch.optim.SGD(param_groups(model, lr), ...) with momentum and"
+    # STUB:     " weight_decay — see notes.md, section Parameter groups"
+    # STUB: )
 
 
 def freeze_backbone(model: nn.Module) -> nn.Module:
@@ -80,10 +116,16 @@ def freeze_backbone(model: nn.Module) -> nn.Module:
     The head's parameters are left as they are (trainable after `replace_head`), so training
     afterwards only updates `fc`: the pretrained network becomes a fixed feature extractor.
     """
+    ### BEGIN SOLUTION
     for name, parameter in model.named_parameters():
         if not _is_head(name):
             parameter.requires_grad_(False)
     return model
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: turn off requires_grad on every parameter whose name does not start with 'fc.'"
+    # STUB:     " — see notes.md, section Freezing the backbone"
+    # STUB: )
 
 
 def fine_tune(
@@ -116,6 +158,7 @@ def fine_tune(
     accuracy of at least 91 % over 5 runs on the held-out test images (which the grader keeps),
     clearly above a from-scratch TinyNet trained the same way.
     """
+    ### BEGIN SOLUTION
     optimizer = make_optimizer(model, lr)
     n = len(x)
     losses: list[float] = []
@@ -131,3 +174,9 @@ def fine_tune(
             total += loss.item() * len(batch)
         losses.append(total / n)
     return losses
+    ### END SOLUTION
+    # STUB: raise NotImplementedError(
+    # STUB:     "TODO: build make_optimizer(model, lr), then per epoch shuffle with"
+    # STUB:     " torch.randperm(N, generator=generator) and step on each mini-batch, recording the"
+    # STUB:     " sample-weighted mean loss — see notes.md, section The fine-tuning loop"
+    # STUB: )
