@@ -15,7 +15,7 @@ About 30 students over the six lessons, made from files already in the repo:
 
 Every catalog file's own docstring (which names the mistake) is replaced by the stub's
 module docstring, as if the student had edited the stub; what each submission is meant to
-show is written to examples/class/README.md instead. The script deletes and rewrites
+show is written to examples/class-answers.md instead. The script deletes and rewrites
 examples/class/ and touches nothing else.
 """
 
@@ -34,6 +34,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "examples" / "class"
+sys.path.insert(0, str(ROOT))
+
+from grader.course.config import load_course  # noqa: E402
+from grader.engine.catalog import read_catalog  # noqa: E402
+
+COURSE = load_course(ROOT)
+
+
+def catalog(lesson: str) -> dict[str, bytes]:
+    """The lesson's catalog entries by name (patches applied to the reference)."""
+    lesson_ = COURSE.lesson(lesson)
+    entries = read_catalog(COURSE.catalog_dir(lesson_), COURSE.reference_source(lesson_))
+    return {entry.path.stem: entry.source for entry in entries}
 SEED = 2026
 LESSONS = ("lesson1", "lesson2", "lesson3", "lesson4", "lesson5", "lesson6")
 
@@ -41,7 +54,7 @@ LESSONS = ("lesson1", "lesson2", "lesson3", "lesson4", "lesson5", "lesson6")
 #   "ok"                 correct, in a style picked by rotation (reference or correct_*)
 #   "reference"          solutions/<lesson>/<module>
 #   "correct_<name>"     tests/catalog/<lesson>/correct_<name>.py
-#   "mistake_<name>"     tests/catalog/<lesson>/mistake_<name>.py
+#   "mistake_<name>"     tests/catalog/<lesson>/mistake_<name>.diff (or .py)
 #   "stub"               exercises/<lesson>/<module>, untouched
 #   "attack_<name>"      tests/attacks/attack_<name>.py + ANSWERS (lesson2 only)
 #   "typo_<kind>:<fn>"   the reference with one typo in function <fn> (a SyntaxError)
@@ -203,9 +216,9 @@ def with_typo(source: str, kind: str, name: str) -> str:
         text = lines[index].rstrip()
         lines[index] = text[:-1] + "\n"
     elif kind == "unclosed_paren":   # one closing parenthesis too few at the end of a line
-        index = next(i for i in range(body - 1, end)
-                     if lines[i].rstrip().endswith(")") and lines[i].count("(") == lines[i].count(")")
-                     and lines[i].count("(") >= 3)
+        index = max((i for i in range(body - 1, end) if lines[i].rstrip().endswith(")")
+                     and lines[i].count("(") == lines[i].count(")") >= 1),
+                    key=lambda i: (lines[i].count("("), -i))
         text = lines[index].rstrip()
         lines[index] = text[:-1] + "\n"
     elif kind == "misspelt_return":  # retrun x
@@ -222,19 +235,17 @@ def with_typo(source: str, kind: str, name: str) -> str:
 
 
 def correct_styles(lesson: str) -> list[str]:
-    catalog = ROOT / "tests" / "catalog" / lesson
-    return ["reference"] + sorted(p.stem for p in catalog.glob("correct_*.py"))
+    return ["reference"] + sorted(name for name in catalog(lesson) if name.startswith("correct_"))
 
 
 def source_for(lesson: str, module: str, spec: str, answers: str) -> str:
-    stub = (ROOT / "exercises" / lesson / module).read_text()
+    stub = COURSE.stub_source(COURSE.lesson(lesson)).decode()
     if spec == "stub":
         return stub
     if spec == "reference":
-        return with_docstring_of((ROOT / "solutions" / lesson / module).read_text(), stub)
+        return with_docstring_of(COURSE.reference_source(COURSE.lesson(lesson)).decode(), stub)
     if spec.startswith(("correct_", "mistake_")):
-        path = ROOT / "tests" / "catalog" / lesson / f"{spec}.py"
-        return with_docstring_of(path.read_text(), stub)
+        return with_docstring_of(catalog(lesson)[spec].decode(), stub)
     if spec.startswith("attack_"):
         assert lesson == "lesson2", "the attacks' ANSWERS are lesson 2's functions"
         path = ROOT / "tests" / "attacks" / f"{spec}.py"
@@ -376,7 +387,7 @@ def write_readme(rows, counts, late_rows, mistakes, modules) -> None:
     missing = [(s, m) for s, m in missing if m]
     lines += ["", f"## Missing lessons ({len(missing)} students)", ""]
     lines += [f"- `{s}`: " + ", ".join(m) for s, m in missing]
-    (OUT / "README.md").write_text("\n".join(lines) + "\n")
+    (OUT.parent / "class-answers.md").write_text("\n".join(lines) + "\n")
 
 
 def main() -> int:

@@ -60,12 +60,12 @@ def put(folder: Path, student: str, source: bytes, when: str | None) -> None:
 @pytest.fixture(scope="module")
 def classroom(small_course, tmp_path_factory):
     root = tmp_path_factory.mktemp("submissions")
-    reference = (small_course.root / "solutions/lesson2/mse.py").read_bytes()
+    reference = small_course.reference_source(small_course.lesson("lesson2"))
     summed = reference.replace(b"dw = 2 * (x * residual).mean()", b"dw = 2 * (x * residual).sum()")
     put(root, "ada", reference, "2026-12-11T20:00:00Z")
     put(root, "ben", summed, "2026-12-11T20:00:00Z")
     put(root, "cy", reference, "2026-12-13T10:00:00Z")  # 2 started days late
-    put(root, "di", (small_course.root / "exercises/lesson2/mse.py").read_bytes(), None)
+    put(root, "di", small_course.stub_source(small_course.lesson("lesson2")), None)
     put(root, "ed", reference, "2026-12-12T00:05:00Z")  # within the grace
     (root / "notes.txt").write_text("not a student")
     return root

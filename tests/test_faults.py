@@ -30,6 +30,7 @@ from click.testing import CliRunner
 from conftest import copy_course
 
 from grader.cli.instructor import main as grader_main
+from grader.course.config import load_course
 from grader.course.results import LessonResult
 from grader.engine.batch import GRADEBOOK
 from grader.engine.outfolder import LOCK_FILE
@@ -51,10 +52,11 @@ def course_root(tmp_path_factory) -> Path:
 
 def sources(course_root: Path) -> dict[str, bytes]:
     """The base class: correct, wrong, stub, empty and binary submissions, non-ASCII names."""
-    reference = (course_root / "solutions/lesson2/mse.py").read_bytes()
+    course = load_course(course_root)
+    reference = course.reference_source(course.lesson("lesson2"))
     summed = reference.replace(b"dw = 2 * (x * residual).mean()", b"dw = 2 * (x * residual).sum()")
     assert summed != reference
-    stub = (course_root / "exercises/lesson2/mse.py").read_bytes()
+    stub = course.stub_source(course.lesson("lesson2"))
     special = {"ben": summed, "cy": stub, "dee": b"", "eli": bytes(range(256)) * 8,
                "李明": summed + b"\n# \xe6\x9d\x8e\n"}
     return {student: special.get(student, reference + f"\n# {student}\n".encode())
@@ -71,7 +73,8 @@ def build_class(course_root: Path, folder: Path, changed: dict[str, bytes] | Non
 
 def v2_change(course_root: Path) -> dict[str, bytes]:
     """The class a day later: ben fixed his mistake (totals, charts and feedback change)."""
-    return {"ben": (course_root / "solutions/lesson2/mse.py").read_bytes() + b"\n# fixed\n"}
+    course = load_course(course_root)
+    return {"ben": course.reference_source(course.lesson("lesson2")) + b"\n# fixed\n"}
 
 
 @pytest.fixture(scope="module")

@@ -68,7 +68,9 @@ def test_grader_validate_exits_0_and_prints_the_table(course):
 def test_grader_validate_fails_when_the_stub_is_already_solved(tmp_path):
     root = copy_course(tmp_path, ["lesson2"])
     shutil.copytree(REPO / "tests" / "catalog" / "lesson2", root / "tests" / "catalog" / "lesson2")
-    shutil.copy(root / "solutions" / "lesson2" / "mse.py", root / "exercises" / "lesson2" / "mse.py")
+    reference = load_course(root).reference_source(load_course(root).lesson("lesson2"))
+    for folder in ("solutions", "exercises"):  # no master: a hand-kept stub that is solved
+        (root / folder / "lesson2" / "mse.py").write_bytes(reference)
     result = run_validate("--course", str(root))
     assert result.returncode == 1
     assert "lesson2: the stub scores" in result.stderr

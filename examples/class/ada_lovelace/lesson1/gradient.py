@@ -14,31 +14,18 @@ import torch
 ScalarFn = Callable[[torch.Tensor], "torch.Tensor | float"]
 TensorFn = Callable[[torch.Tensor], torch.Tensor]
 
+
 ZERO_GRAD_NORM = 1e-12
-
-
-def _require_floating(x: torch.Tensor) -> None:
-    """Raise TypeError unless x is a floating point tensor (only those can require grad)."""
-    if not x.is_floating_point():
-        raise TypeError(
-            f"only floating point tensors can require gradients; got a tensor of dtype {x.dtype}"
-        )
-
-
-def _as_scalar_output(value: torch.Tensor | float, like: torch.Tensor) -> torch.Tensor:
-    """Turn f's output into a tensor and check it holds exactly one number."""
-    out = value if isinstance(value, torch.Tensor) else torch.as_tensor(value, dtype=like.dtype)
-    if out.numel() != 1:
-        raise ValueError(
-            "f must return a scalar (one element): grad can be implicitly created only for "
-            f"scalar outputs, but f returned shape {tuple(out.shape)}"
-        )
-    return out
 
 
 def _leaf_copy(x: torch.Tensor) -> torch.Tensor:
     """A fresh leaf tensor with x's values that requires grad; x itself is not touched."""
     return x.detach().clone().requires_grad_(True)
+
+
+def _as_tensor(value: torch.Tensor | float, like: torch.Tensor) -> torch.Tensor:
+    """f's output as a tensor (a Python number becomes a constant of x's dtype)."""
+    return value if isinstance(value, torch.Tensor) else torch.as_tensor(value, dtype=like.dtype)
 
 
 def numerical_grad(f: ScalarFn, x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
@@ -48,35 +35,26 @@ def numerical_grad(f: ScalarFn, x: torch.Tensor, eps: float = 1e-6) -> torch.Ten
     one-hot tensor for element i. f is always called on float64 copies of x (float32 cannot
     resolve a step of 1e-6), the estimate is cast back to x's dtype, and x is never modified.
 
+    Perturb a fresh copy for every element (or undo each perturbation exactly): element i
+    must be evaluated at x itself, not at a point an earlier element left shifted.
+
     Args:
-        f: maps a tensor shaped like x to a scalar: a 0-dim (or one-element) tensor or a
-            Python number.
+        f: maps a tensor shaped like x to a scalar: a 0-dim tensor or a Python number.
         x: floating point tensor of any shape, 0-dim included.
         eps: the step, a positive number.
 
     Returns:
         A new tensor with x's shape and dtype that does not require grad.
-
-    Raises:
-        TypeError: x is not a floating point tensor.
-        ValueError: eps is not positive, or f returns more than one number.
     """
-    _require_floating(x)
-    eps = float(eps)
-    if not eps > 0:
-        raise ValueError(f"eps must be positive, got {eps}")
-    base = x.detach().to(torch.float64).clone()
-    flat_base = base.reshape(-1)
-    grad = torch.empty(flat_base.numel(), dtype=torch.float64)
-    for i in range(flat_base.numel()):
+    base = x.detach().to(torch.float64).reshape(-1)
+    grad = torch.empty(base.numel(), dtype=torch.float64)
+    for i in range(base.numel()):
         # Fresh copies each time: nothing is perturbed in place, so nothing needs restoring.
-        plus = flat_base.clone()
+        plus = base.clone()
         plus[i] += eps
-        minus = flat_base.clone()
+        minus = base.clone()
         minus[i] -= eps
-        f_plus = _as_scalar_output(f(plus.reshape(x.shape)), base)
-        f_minus = _as_scalar_output(f(minus.reshape(x.shape)), base)
-        grad[i] = (f_plus.item() - f_minus.item()) / (2 * eps)
+        grad[i] = (float(f(plus.reshape(x.shape))) - float(f(minus.reshape(x.shape)))) / (2 * eps)
     return grad.reshape(x.shape).to(x.dtype)
 
 
@@ -84,79 +62,85 @@ def autograd_grad(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
     """The gradient ∇f(x) of a scalar function f, computed by autograd.
 
     f is called on a fresh leaf copy of x that requires grad, so afterwards x.requires_grad
-    is unchanged and x.grad is still None. Only that copy's gradient is computed (no other
-    tensor's .grad is filled in). If f's output does not depend on x the gradient is zero.
+    is unchanged and x.grad is still None (or still holds what it held before: gradients
+    accumulate into .grad, so never call backward() on the caller's x). If f's output does
+    not depend on x (a constant tensor) the gradient is zero.
 
     Args:
-        f: maps a tensor shaped like x to a scalar (a one-element tensor or a Python number).
+        f: maps a tensor shaped like x to a tensor with one element (0-dim or not).
         x: floating point tensor of any shape, 0-dim included.
 
     Returns:
         A new detached tensor with x's shape and dtype.
 
     Raises:
-        TypeError: x is not floating point (only floating point tensors can require gradients).
-        ValueError: f's output does not hold exactly one element (it must be a scalar).
+        TypeError: x is not floating point; the message says that only floating point
+            tensors can require gradients.
+        ValueError: f's output has more than one element; the message mentions "scalar".
     """
-    _require_floating(x)
+    if not x.is_floating_point():
+        raise TypeError(
+            f"only floating point tensors can require gradients; got a tensor of dtype {x.dtype}"
+        )
     leaf = _leaf_copy(x)
     # enable_grad so the function also works when called inside a torch.no_grad() block.
     with torch.enable_grad():
-        out = _as_scalar_output(f(leaf), x)
-        if not out.requires_grad:
+        out = _as_tensor(f(leaf), x)
+        if out.numel() != 1:
+            raise ValueError(
+                "f must return a scalar (one element): grad can be implicitly created only for "
+                f"scalar outputs, but f returned shape {tuple(out.shape)}"
+            )
+        if not out.requires_grad:  # f does not depend on x: the gradient is zero
             return torch.zeros_like(x, memory_format=torch.contiguous_format)
         (grad,) = torch.autograd.grad(out.reshape(()), leaf, allow_unused=True)
     if grad is None:
         return torch.zeros_like(x, memory_format=torch.contiguous_format)
-    return grad.detach().to(x.dtype)
+    return grad.detach()
 
 
 def vjp(f: TensorFn, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """The vector-Jacobian product vᵀ·J_f(x) for f with any output shape.
 
-    Element j of the result is Σ_i v_i · ∂f_i/∂x_j (sums over all elements of f(x)). This is
-    what ``torch.autograd.grad(f(x), x, grad_outputs=v)`` computes; when f is scalar and
-    v = 1 it is the gradient. v is cast to f(x)'s dtype; x and v are left untouched.
+    Element j of the result is Σ_i v_i · ∂f_i/∂x_j (a sum over all elements of f(x)), not
+    an elementwise product. This is what ``torch.autograd.grad(f(x), x, grad_outputs=v)``
+    computes; when f is scalar and v = 1 it is the gradient. x and v are left untouched.
 
     Args:
         f: maps a tensor shaped like x to a tensor of any shape.
         x: floating point tensor of any shape.
-        v: tensor with exactly the shape of f(x) (no broadcasting).
+        v: tensor of x's dtype with exactly the shape of f(x).
 
     Returns:
         A new detached tensor with x's shape and dtype.
 
     Raises:
-        TypeError: x is not a floating point tensor.
-        ValueError: v's shape differs from f(x)'s shape.
+        ValueError: v's shape differs from f(x)'s shape, even when it has the same number
+            of elements or would broadcast against f(x).
     """
-    _require_floating(x)
     leaf = _leaf_copy(x)
     with torch.enable_grad():
-        out = f(leaf)
-        if not isinstance(out, torch.Tensor):
-            out = torch.as_tensor(out, dtype=x.dtype)
-        v = torch.as_tensor(v)
+        out = _as_tensor(f(leaf), x)
         if v.shape != out.shape:
             raise ValueError(
                 f"v must have the shape of f(x), {tuple(out.shape)}, but has shape {tuple(v.shape)}"
             )
         if not out.requires_grad:
             return torch.zeros_like(x, memory_format=torch.contiguous_format)
-        (grad,) = torch.autograd.grad(
-            out, leaf, grad_outputs=v.detach().to(out.dtype), allow_unused=True
-        )
+        (grad,) = torch.autograd.grad(out, leaf, grad_outputs=v.detach().to(out.dtype),
+                                      allow_unused=True)
     if grad is None:
         return torch.zeros_like(x, memory_format=torch.contiguous_format)
-    return grad.detach().to(x.dtype)
+    return grad.detach()
 
 
 def steepest_descent(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
     """The unit direction of steepest descent of f at x: −∇f(x) / ‖∇f(x)‖.
 
-    The norm is the 2-norm over all elements (x is treated as one long vector); computing it
-    in float64 keeps large float32 gradients from overflowing. Where ‖∇f(x)‖ < 1e-12 there
-    is no descent direction and a zero tensor is returned.
+    The norm is the 2-norm over all elements (x is treated as one long vector, also when it
+    is a matrix); computing it in float64 keeps large float32 gradients from overflowing.
+    Where ‖∇f(x)‖ < 1e-12 there is no descent direction and a zero tensor is returned; a
+    small gradient above that threshold (say ‖∇f(x)‖ = 1e-9) still gives a unit vector.
 
     Args:
         f: maps a tensor shaped like x to a scalar.
@@ -164,9 +148,6 @@ def steepest_descent(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
 
     Returns:
         A new tensor with x's shape and dtype whose 2-norm is 1 (or 0 at a critical point).
-
-    Raises:
-        TypeError / ValueError: as for autograd_grad.
     """
     grad = autograd_grad(f, x).to(torch.float64)
     norm = torch.linalg.vector_norm(grad)
@@ -187,29 +168,23 @@ def classify_critical_point(f: ScalarFn, x: torch.Tensor, tol: float = 1e-6) -> 
       - "degenerate" otherwise (some |λ| ≤ tol and no opposite signs: second order
         information cannot decide).
 
+    Decide from the signs of all n eigenvalues: the 2-D test on det(H) and H[0, 0] is only
+    valid for two variables. x is left untouched.
+
     Args:
         f: maps a tensor shaped like x to a scalar.
         x: floating point tensor with at least one element.
         tol: non-negative threshold for both the gradient norm and the eigenvalues.
-
-    Raises:
-        TypeError: x is not a floating point tensor.
-        ValueError: x is empty, or f's output is not a scalar.
     """
-    _require_floating(x)
-    if x.numel() == 0:
-        raise ValueError("x must have at least one element")
-    tol = float(tol)
     grad_norm = torch.linalg.vector_norm(autograd_grad(f, x).to(torch.float64))
     if grad_norm > tol:
         return "not critical"
 
     def f_flat(z: torch.Tensor) -> torch.Tensor:
-        return _as_scalar_output(f(z.reshape(x.shape)), z).reshape(())
+        return _as_tensor(f(z.reshape(x.shape)), z).reshape(())
 
     with torch.enable_grad():
         hessian = torch.autograd.functional.hessian(f_flat, x.detach().reshape(-1).clone())
-    hessian = hessian.detach()
     eigenvalues = torch.linalg.eigvalsh((hessian + hessian.T) / 2)
     if bool((eigenvalues > tol).all()):
         return "minimum"

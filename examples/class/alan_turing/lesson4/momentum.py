@@ -17,10 +17,6 @@ def _scalar(value: Scalar) -> float:
 
 
 def _arrays(w, grad, velocity):
-    if tuple(grad.shape) != tuple(w.shape):
-        raise ValueError("grad must have the same shape as w")
-    if velocity is not None and tuple(velocity.shape) != tuple(w.shape):
-        raise ValueError("velocity must have the same shape as w")
     dtype = w.detach().numpy().dtype
     w_np = w.detach().numpy()
     g_np = grad.detach().numpy().astype(dtype)
@@ -75,20 +71,11 @@ def minimize(
     nesterov: bool = False,
 ) -> torch.Tensor:
     """Trajectory of SGD on f from x0, gradients by torch.func.grad."""
-    if not x0.is_floating_point():
-        raise TypeError("x0 must be floating point")
     if nesterov and _scalar(momentum) == 0.0:
         raise ValueError("Nesterov momentum requires a non-zero momentum")
-    if steps < 0:
-        raise ValueError("steps must be non-negative")
 
     def scalar_f(x: torch.Tensor) -> torch.Tensor:
-        value = f(x)
-        if not isinstance(value, torch.Tensor):
-            raise TypeError("f must return a tensor")
-        if value.numel() != 1:
-            raise ValueError("f must return a scalar")
-        return value.reshape(())
+        return f(x).reshape(())
 
     grad_f = torch.func.grad(scalar_f)
     step = nesterov_step if nesterov else momentum_step

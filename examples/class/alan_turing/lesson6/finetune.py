@@ -8,11 +8,15 @@ Parameters are grouped by their names in `model.named_parameters()`: a name that
 
 A typical run (see notes.md, section A worked example):
 
-    from tinynet import accuracy, load_digits, load_pretrained
+    from tinynet import load_digits, load_pretrained
     model = replace_head(load_pretrained(), 5)
     x, y = load_digits("finetune", "train")
     losses = fine_tune(model, x, y, epochs=5, lr=0.03, generator=torch.Generator().manual_seed(0))
-    print(losses, accuracy(model, *load_digits("finetune", "test")))
+    print(losses)
+
+The fine-tuning task's test images do not ship: the grader keeps them and measures there the
+accuracy your fine_tune reaches (see fine_tune). To estimate it yourself, hold out part of the
+training split (notes.md, section Fine-tuning versus training from scratch).
 """
 
 from __future__ import annotations
@@ -24,8 +28,6 @@ from torch.nn import functional
 
 def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     """New fc: xavier-uniform weight, zeros bias."""
-    if num_classes <= 0:
-        raise ValueError("num_classes must be positive")
     fc = nn.Linear(model.fc.in_features, num_classes)
     fc = fc.to(model.fc.weight)
     nn.init.xavier_uniform_(fc.weight)
@@ -85,10 +87,6 @@ def fine_tune(
     generator: torch.Generator | None = None,
 ) -> list[float]:
     """Fine-tune in place; per-epoch sample-weighted mean of the pre-step batch losses."""
-    if epochs < 0 or batch_size < 1:
-        raise ValueError("epochs must be >= 0 and batch_size >= 1")
-    if x.shape[0] == 0 or x.shape[0] != y.shape[0]:
-        raise ValueError("x and y must have the same non-zero length")
     optimizer = make_optimizer(model, lr)
     model.train()
     out = []

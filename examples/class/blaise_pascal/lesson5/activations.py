@@ -1,84 +1,73 @@
 """Lesson 5 · activation and loss gradients: sigmoid, tanh, ReLU, softmax and cross-entropy.
 
-Every function works on detached values and returns new tensors in its input's dtype; the
-``*_grad`` functions compute derivatives from formulas, without autograd.
+Rules for every function: leave the arguments unchanged, keep the input's dtype (float32
+stays float32), and return new tensors that do not require grad (also when an argument
+does) and share no memory with an argument. The ``*_grad`` functions compute derivatives
+from formulas, without autograd.
 """
 
 import torch
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
+LAYERS = {
+    "sigmoid": (lambda a: sigmoid(a), lambda a: sigmoid_grad(a)),
+    "tanh": (torch.tanh, lambda a: tanh_grad(a)),
+    "relu": (lambda a: a.clamp(min=0), lambda a: relu_grad(a)),
+}
 
 
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
-    """σ(x) = (1 + tanh(x/2)) / 2."""
-    return 0.5 * (1.0 + torch.tanh(0.5 * x.detach()))
+    """σ(x) = e^min(x, 0) / (1 + e^(−|x|)), the same formula for both signs of x."""
+    x = x.detach()
+    return torch.exp(x.clamp(max=0)) / (1 + torch.exp(-x.abs()))
 
 
 def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
-    """σ'(x) = σ(1 − σ) = (1 − tanh(x/2)²) / 4."""
-    t = torch.tanh(0.5 * x.detach())
-    return 0.25 * (1.0 - t.square())
+    """σ(x)·(1 − σ(x))."""
+    s = sigmoid(x)
+    return s * (1 - s)
 
 
 def tanh_grad(x: torch.Tensor) -> torch.Tensor:
-    """tanh'(x) = 1 − tanh(x)²."""
-    return 1.0 - torch.tanh(x.detach()).square()
+    """1 − tanh(x)²."""
+    return 1 - torch.tanh(x.detach()).pow(2)
 
 
 def relu_grad(x: torch.Tensor) -> torch.Tensor:
-    """1 where x > 0, else 0, in x's dtype."""
+    """The Heaviside step, taking the value 0 at x = 0."""
     x = x.detach()
-    return torch.where(x > 0, torch.ones_like(x), torch.zeros_like(x))
+    return torch.heaviside(x, torch.zeros_like(x))
 
 
 def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """exp(z − max) normalised along dim."""
+    """exp(z − max) / Σ exp(z − max) along dim."""
     z = z.detach()
-    m = torch.max(z, dim=dim, keepdim=True).values if z.dim() else z
-    e = (z - m).exp()
+    e = torch.exp(z - z.max(dim=dim, keepdim=True).values)
     return e / e.sum(dim=dim, keepdim=True)
 
 
-def _validate(logits: torch.Tensor, target: torch.Tensor) -> None:
-    if logits.ndim != 2:
-        raise ValueError("logits must be 2-D (N, C)")
-    if target.dtype is not torch.long:
-        raise TypeError("target must be an int64 tensor")
-    if target.ndim != 1 or target.shape[0] != logits.shape[0]:
-        raise ValueError("target must have shape (N,)")
-    if bool(((target < 0) | (target >= logits.shape[1])).any()):
-        raise IndexError("target out of range")
-
-
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean of logsumexp(z) − z[target], with the max factored out."""
-    _validate(logits, target)
+    """−mean of the log-probabilities of the targets, log p = (z − m) − log Σ e^(z − m)."""
     z = logits.detach()
-    m = z.max(dim=1).values
-    lse = m + (z - m[:, None]).exp().sum(dim=1).log()
-    rows = torch.arange(z.shape[0])
-    return (lse - z[rows, target]).mean()
+    shifted = z - z.max(dim=1, keepdim=True).values
+    log_p = shifted - torch.exp(shifted).sum(dim=1, keepdim=True).log()
+    return -log_p.gather(1, target.view(-1, 1)).mean()
 
 
 def cross_entropy_grad(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """(softmax − one-hot) / N."""
-    _validate(logits, target)
-    probs = softmax(logits, dim=1)
-    one_hot = torch.zeros_like(probs).scatter(1, target[:, None], 1.0)
-    return (probs - one_hot) / len(target)
+    """(softmax − one-hot) / N with the one-hot rows taken from an identity matrix."""
+    n, c = logits.shape
+    one_hot = torch.eye(c, dtype=logits.dtype)[target]
+    return (softmax(logits, dim=1) - one_hot) / n
 
 
 def chain_grad(x: torch.Tensor, depth: int, activation: str) -> torch.Tensor:
-    """Derivative of act applied depth times, by recursion on the depth."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}")
-    if depth < 0:
-        raise ValueError("depth must be >= 0")
-    x = x.detach()
-    if depth == 0:
-        return torch.ones_like(x)
-    if activation == "sigmoid":
-        return sigmoid_grad(x) * chain_grad(sigmoid(x), depth - 1, activation)
-    if activation == "tanh":
-        return tanh_grad(x) * chain_grad(torch.tanh(x), depth - 1, activation)
-    return relu_grad(x) * chain_grad(x.clamp(min=0), depth - 1, activation)
+    """act'(a₀)·…·act'(a_{depth−1}) with a_{k+1} = act(a_k), from the table of layers."""
+    if activation not in LAYERS or depth < 0:
+        raise ValueError("activation must be sigmoid, tanh or relu and depth at least 0")
+    forward, derivative = LAYERS[activation]
+    a = x.detach()
+    grad = torch.ones_like(a)
+    for _ in range(depth):
+        grad = grad * derivative(a)
+        a = forward(a)
+    return grad

@@ -1,114 +1,73 @@
 """Lesson 5 · activation and loss gradients: sigmoid, tanh, ReLU, softmax and cross-entropy.
 
-Every function works on detached values and returns new tensors in its input's dtype; the
-``*_grad`` functions compute derivatives from formulas, without autograd.
+Rules for every function: leave the arguments unchanged, keep the input's dtype (float32
+stays float32), and return new tensors that do not require grad (also when an argument
+does) and share no memory with an argument. The ``*_grad`` functions compute derivatives
+from formulas, without autograd.
 """
 
-import numpy as np
 import torch
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
-
-
-def _np(t: torch.Tensor) -> np.ndarray:
-    return t.detach().numpy()
-
-
-def _torch(a) -> torch.Tensor:
-    return torch.from_numpy(np.array(a, copy=True))
-
-
-def _sigmoid_np(a: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype)
+LAYERS = {
+    "sigmoid": (lambda a: sigmoid(a), lambda a: sigmoid_grad(a)),
+    "tanh": (torch.tanh, lambda a: tanh_grad(a)),
+    "relu": (lambda a: a.clamp(min=0), lambda a: relu_grad(a)),
+}
 
 
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
-    """Stable sigmoid in NumPy."""
-    return _torch(_sigmoid_np(_np(x)))
+    """σ(x) = e^min(x, 0) / (1 + e^(−|x|)), the same formula for both signs of x."""
+    x = x.detach()
+    return torch.exp(x.clamp(max=0)) / (1 + torch.exp(-x.abs()))
 
 
 def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
-    """σ(1 − σ) in NumPy."""
-    s = _sigmoid_np(_np(x))
-    return _torch(s * (1 - s))
-
-
-def _tanh_grad_np(a: np.ndarray) -> np.ndarray:
-    return 1 - np.tanh(a) ** 2
+    """σ(x)·(1 − σ(x))."""
+    s = sigmoid(x)
+    return s * (1 - s)
 
 
 def tanh_grad(x: torch.Tensor) -> torch.Tensor:
-    """1 − tanh² in NumPy."""
-    return _torch(_tanh_grad_np(_np(x)))
-
-
-def _relu_grad_np(a: np.ndarray) -> np.ndarray:
-    return (a > 0).astype(a.dtype)
+    """1 − tanh(x)²."""
+    return 1 - torch.tanh(x.detach()).pow(2)
 
 
 def relu_grad(x: torch.Tensor) -> torch.Tensor:
-    """Heaviside step with value 0 at 0, in x's dtype."""
-    return _torch(_relu_grad_np(_np(x)))
-
-
-def _softmax_np(a: np.ndarray, axis: int) -> np.ndarray:
-    if a.ndim == 0:
-        return np.ones_like(a)
-    e = np.exp(a - a.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    """The Heaviside step, taking the value 0 at x = 0."""
+    x = x.detach()
+    return torch.heaviside(x, torch.zeros_like(x))
 
 
 def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """Max-shifted softmax in NumPy."""
-    return _torch(_softmax_np(_np(z), dim))
-
-
-def _validate(logits: torch.Tensor, target: torch.Tensor) -> np.ndarray:
-    if logits.dim() != 2:
-        raise ValueError("logits must be (N, C)")
-    if target.dtype != torch.int64:
-        raise TypeError("target must be int64")
-    if target.shape != (logits.shape[0],):
-        raise ValueError("target must be (N,)")
-    t = _np(target)
-    if t.size and (t.min() < 0 or t.max() >= logits.shape[1]):
-        raise IndexError("class index out of range")
-    return t
+    """exp(z − max) / Σ exp(z − max) along dim."""
+    z = z.detach()
+    e = torch.exp(z - z.max(dim=dim, keepdim=True).values)
+    return e / e.sum(dim=dim, keepdim=True)
 
 
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean log-sum-exp minus the target logit, in NumPy."""
-    t = _validate(logits, target)
-    z = _np(logits)
-    shifted = z - z.max(axis=1, keepdims=True)
-    losses = np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(t)), t]
-    return _torch(np.asarray(losses.mean(), dtype=z.dtype))
+    """−mean of the log-probabilities of the targets, log p = (z − m) − log Σ e^(z − m)."""
+    z = logits.detach()
+    shifted = z - z.max(dim=1, keepdim=True).values
+    log_p = shifted - torch.exp(shifted).sum(dim=1, keepdim=True).log()
+    return -log_p.gather(1, target.view(-1, 1)).mean()
 
 
 def cross_entropy_grad(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """(softmax − one-hot) / N in NumPy."""
-    t = _validate(logits, target)
-    z = _np(logits)
-    one_hot = np.eye(z.shape[1], dtype=z.dtype)[t]
-    return _torch((_softmax_np(z, 1) - one_hot) / z.shape[0])
+    """(softmax − one-hot) / N with the one-hot rows taken from an identity matrix."""
+    n, c = logits.shape
+    one_hot = torch.eye(c, dtype=logits.dtype)[target]
+    return (softmax(logits, dim=1) - one_hot) / n
 
 
 def chain_grad(x: torch.Tensor, depth: int, activation: str) -> torch.Tensor:
-    """Product of the layer derivatives, in NumPy."""
-    layers = {
-        "sigmoid": (_sigmoid_np, lambda a: _sigmoid_np(a) * (1 - _sigmoid_np(a))),
-        "tanh": (np.tanh, _tanh_grad_np),
-        "relu": (lambda a: np.maximum(a, 0), _relu_grad_np),
-    }
-    if activation not in layers:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}")
-    if depth < 0:
-        raise ValueError("depth must be non-negative")
-    forward, derivative = layers[activation]
-    a = _np(x)
-    total = np.ones_like(a)
+    """act'(a₀)·…·act'(a_{depth−1}) with a_{k+1} = act(a_k), from the table of layers."""
+    if activation not in LAYERS or depth < 0:
+        raise ValueError("activation must be sigmoid, tanh or relu and depth at least 0")
+    forward, derivative = LAYERS[activation]
+    a = x.detach()
+    grad = torch.ones_like(a)
     for _ in range(depth):
-        total = total * derivative(a)
+        grad = grad * derivative(a)
         a = forward(a)
-    return _torch(total)
+    return grad

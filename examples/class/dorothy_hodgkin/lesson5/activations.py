@@ -1,113 +1,73 @@
 """Lesson 5 · activation and loss gradients: sigmoid, tanh, ReLU, softmax and cross-entropy.
 
-Every function works on detached values and returns new tensors in its input's dtype; the
-``*_grad`` functions compute derivatives from formulas, without autograd.
+Rules for every function: leave the arguments unchanged, keep the input's dtype (float32
+stays float32), and return new tensors that do not require grad (also when an argument
+does) and share no memory with an argument. The ``*_grad`` functions compute derivatives
+from formulas, without autograd.
 """
 
 import torch
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
+LAYERS = {
+    "sigmoid": (lambda a: sigmoid(a), lambda a: sigmoid_grad(a)),
+    "tanh": (torch.tanh, lambda a: tanh_grad(a)),
+    "relu": (lambda a: a.clamp(min=0), lambda a: relu_grad(a)),
+}
 
 
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
-    """Two-branch stable sigmoid filled in with boolean masks."""
+    """σ(x) = e^min(x, 0) / (1 + e^(−|x|)), the same formula for both signs of x."""
     x = x.detach()
-    out = torch.empty_like(x)
-    pos = x >= 0
-    neg = ~pos
-    out[pos] = 1.0 / (1.0 + torch.exp(-x[pos]))
-    e = torch.exp(x[neg])
-    out[neg] = e / (1.0 + e)
-    return out
+    return torch.exp(x.clamp(max=0)) / (1 + torch.exp(-x.abs()))
 
 
 def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
     """σ(x)·(1 − σ(x))."""
     s = sigmoid(x)
-    return s - s * s
+    return s * (1 - s)
 
 
 def tanh_grad(x: torch.Tensor) -> torch.Tensor:
     """1 − tanh(x)²."""
-    return 1.0 - torch.tanh(x.detach()) ** 2
+    return 1 - torch.tanh(x.detach()).pow(2)
 
 
 def relu_grad(x: torch.Tensor) -> torch.Tensor:
-    """1 where x > 0, else 0."""
-    return torch.gt(x.detach(), 0).type(x.dtype)
-
-
-def _softmax_1d(row: torch.Tensor) -> torch.Tensor:
-    e = torch.exp(row - row.max())
-    return e / e.sum()
+    """The Heaviside step, taking the value 0 at x = 0."""
+    x = x.detach()
+    return torch.heaviside(x, torch.zeros_like(x))
 
 
 def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """Softmax along dim, one row at a time."""
+    """exp(z − max) / Σ exp(z − max) along dim."""
     z = z.detach()
-    if z.dim() == 0:
-        return torch.ones_like(z)
-    moved = z.movedim(dim, -1)
-    rows = moved.reshape(-1, moved.shape[-1])
-    out = torch.empty_like(rows)
-    for i in range(rows.shape[0]):
-        out[i] = _softmax_1d(rows[i])
-    return out.reshape(moved.shape).movedim(-1, dim)
-
-
-def _validate(logits: torch.Tensor, target: torch.Tensor) -> None:
-    if len(logits.shape) != 2:
-        raise ValueError("logits must have shape (N, C)")
-    if target.dtype != torch.int64:
-        raise TypeError("target must be int64")
-    if tuple(target.shape) != (logits.shape[0],):
-        raise ValueError("target must have shape (N,)")
-    for t in target.tolist():
-        if not 0 <= t < logits.shape[1]:
-            raise IndexError(f"class index {t} out of range")
+    e = torch.exp(z - z.max(dim=dim, keepdim=True).values)
+    return e / e.sum(dim=dim, keepdim=True)
 
 
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Average of the per-sample losses, one sample at a time."""
-    _validate(logits, target)
+    """−mean of the log-probabilities of the targets, log p = (z − m) − log Σ e^(z − m)."""
     z = logits.detach()
-    n = z.shape[0]
-    total = torch.zeros((), dtype=z.dtype)
-    for i in range(n):
-        row = z[i] - z[i].max()
-        total = total + torch.log(torch.exp(row).sum()) - row[target[i]]
-    return total / n
+    shifted = z - z.max(dim=1, keepdim=True).values
+    log_p = shifted - torch.exp(shifted).sum(dim=1, keepdim=True).log()
+    return -log_p.gather(1, target.view(-1, 1)).mean()
 
 
 def cross_entropy_grad(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """(softmax − one-hot) / N, one sample at a time."""
-    _validate(logits, target)
-    z = logits.detach()
-    n = z.shape[0]
-    grad = torch.empty_like(z)
-    for i in range(n):
-        g = _softmax_1d(z[i])
-        g[target[i]] -= 1.0
-        grad[i] = g / n
-    return grad
+    """(softmax − one-hot) / N with the one-hot rows taken from an identity matrix."""
+    n, c = logits.shape
+    one_hot = torch.eye(c, dtype=logits.dtype)[target]
+    return (softmax(logits, dim=1) - one_hot) / n
 
 
 def chain_grad(x: torch.Tensor, depth: int, activation: str) -> torch.Tensor:
-    """Product of the layer derivatives, layer by layer."""
-    if activation not in ("sigmoid", "tanh", "relu"):
-        raise ValueError(f"activation must be sigmoid, tanh or relu, not {activation!r}")
-    if depth < 0:
-        raise ValueError("depth must not be negative")
-    a = x.detach().clone()
-    result = torch.ones_like(a)
+    """act'(a₀)·…·act'(a_{depth−1}) with a_{k+1} = act(a_k), from the table of layers."""
+    if activation not in LAYERS or depth < 0:
+        raise ValueError("activation must be sigmoid, tanh or relu and depth at least 0")
+    forward, derivative = LAYERS[activation]
+    a = x.detach()
+    grad = torch.ones_like(a)
     for _ in range(depth):
-        if activation == "sigmoid":
-            result = result * sigmoid_grad(a)
-            a = sigmoid(a)
-        elif activation == "tanh":
-            result = result * tanh_grad(a)
-            a = torch.tanh(a)
-        else:
-            result = result * relu_grad(a)
-            a = torch.clamp(a, min=0)
-    return result
+        grad = grad * derivative(a)
+        a = forward(a)
+    return grad

@@ -1,10 +1,11 @@
 """Lesson 3: training ŷ = x·w by batch gradient descent, per-sample SGD and mini-batches.
 
-The model has one scalar weight w and no bias; x and y are 1-D tensors of N ≥ 1 samples and
-the loss is the mean squared error L(w) = mean((x·w − y)²). Every trainer returns
+The model has one scalar weight w and no bias; x and y are 1-D tensors of N samples and the
+loss is the mean squared error L(w) = mean((x·w − y)²). Every trainer returns
 ``(w, losses)``: w a 0-dim tensor and ``losses[e]`` the full-batch MSE measured after epoch
-e's updates, a 1-D tensor of length ``epochs``, both in x's dtype. Arguments are never
-modified and the returned tensors do not require grad.
+e's updates, a 1-D tensor of length ``epochs``, both in x's dtype. w0 and lr may be Python
+numbers or 0-dim tensors of any floating dtype. Arguments are never modified, and the
+returned tensors do not require grad and share no memory with any argument.
 """
 
 from __future__ import annotations
@@ -17,11 +18,7 @@ Scalar = float | torch.Tensor
 
 
 def _as_float(value: Scalar, name: str) -> float:
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise ValueError(f"{name} must be a scalar")
-        return float(value.detach().reshape(()).item())
-    return float(value)
+    return float(value.item()) if isinstance(value, torch.Tensor) else float(value)
 
 
 def _rounded(value: Scalar, dtype: torch.dtype, name: str) -> float:
@@ -29,14 +26,8 @@ def _rounded(value: Scalar, dtype: torch.dtype, name: str) -> float:
     return torch.tensor(_as_float(value, name), dtype=dtype).item()
 
 
-def _lists(x: torch.Tensor, y: torch.Tensor, epochs: int) -> tuple[list[float], list[float]]:
-    if not x.is_floating_point():
-        raise TypeError("x must be a floating point tensor")
-    if x.ndim != 1 or x.shape[0] == 0 or y.shape != x.shape:
-        raise ValueError("x must be non-empty and 1-D, and y shaped like x")
-    if not isinstance(epochs, int) or epochs < 0:
-        raise ValueError("epochs must be a non-negative int")
-    return x.detach().tolist(), y.detach().to(x.dtype).tolist()
+def _lists(x: torch.Tensor, y: torch.Tensor) -> tuple[list[float], list[float]]:
+    return x.tolist(), y.tolist()
 
 
 def _mse(xs: list[float], ys: list[float], w: float) -> float:
@@ -65,8 +56,6 @@ def gd_step(w: Scalar, grad: Scalar, lr: Scalar) -> torch.Tensor:
         if isinstance(grad, torch.Tensor)
         else torch.tensor(float(grad), dtype=dtype)
     )
-    if w_t.shape != g_t.shape:
-        raise ValueError("w and grad must have the same shape")
     step = _rounded(lr, dtype, "lr")
     if dtype == torch.float64:
         values = [
@@ -82,7 +71,7 @@ def train_gd(
     x: torch.Tensor, y: torch.Tensor, w0: Scalar, lr: Scalar, epochs: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One full-batch update per epoch, by hand."""
-    xs, ys = _lists(x, y, epochs)
+    xs, ys = _lists(x, y)
     w, step = _rounded(w0, x.dtype, "w0"), _rounded(lr, x.dtype, "lr")
     losses = []
     for _ in range(epochs):
@@ -96,7 +85,7 @@ def train_sgd(
     x: torch.Tensor, y: torch.Tensor, w0: Scalar, lr: Scalar, epochs: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """N per-sample updates per epoch, by hand."""
-    xs, ys = _lists(x, y, epochs)
+    xs, ys = _lists(x, y)
     w, step = _rounded(w0, x.dtype, "w0"), _rounded(lr, x.dtype, "lr")
     losses = []
     for _ in range(epochs):
@@ -116,9 +105,7 @@ def train_minibatch(
     generator: torch.Generator | None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Index lists from one randperm per epoch, by hand."""
-    xs, ys = _lists(x, y, epochs)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError("batch_size must be a positive int")
+    xs, ys = _lists(x, y)
     w, step = _rounded(w0, x.dtype, "w0"), _rounded(lr, x.dtype, "lr")
     n = len(xs)
     losses = []
@@ -136,7 +123,7 @@ def train_autograd(
     x: torch.Tensor, y: torch.Tensor, w0: Scalar, lr: Scalar, epochs: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Autograd on a float64 leaf, data fed one Python float at a time."""
-    xs, ys = _lists(x, y, epochs)
+    xs, ys = _lists(x, y)
     step = _rounded(lr, x.dtype, "lr")
     w = torch.tensor(_rounded(w0, x.dtype, "w0"), dtype=torch.float64, requires_grad=True)
     losses = []

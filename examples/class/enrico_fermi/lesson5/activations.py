@@ -1,7 +1,9 @@
 """Lesson 5 · activation and loss gradients: sigmoid, tanh, ReLU, softmax and cross-entropy.
 
-Every function works on detached values and returns new tensors in its input's dtype; the
-``*_grad`` functions compute derivatives from formulas, without autograd.
+Rules for every function: leave the arguments unchanged, keep the input's dtype (float32
+stays float32), and return new tensors that do not require grad (also when an argument
+does) and share no memory with an argument. The ``*_grad`` functions compute derivatives
+from formulas, without autograd.
 """
 
 import torch
@@ -10,104 +12,62 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
 
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
-    """Two-branch stable sigmoid filled in with boolean masks."""
-    x = x.detach()
-    out = torch.empty_like(x)
-    pos = x >= 0
-    neg = ~pos
-    out[pos] = 1.0 / (1.0 + torch.exp(-x[pos]))
-    e = torch.exp(x[neg])
-    out[neg] = e / (1.0 + e)
-    return out
+    """σ(x) = (1 + tanh(x/2)) / 2."""
+    return 0.5 * (1.0 + torch.tanh(0.5 * x.detach()))
 
 
 def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
-    """σ(x)·(1 − σ(x))."""
-    s = sigmoid(x)
-    return s - s * s
+    """σ'(x) = σ(1 − σ) = (1 − tanh(x/2)²) / 4."""
+    t = torch.tanh(0.5 * x.detach())
+    return 0.25 * (1.0 - t.square())
 
 
 def tanh_grad(x: torch.Tensor) -> torch.Tensor:
-    """1 − tanh(x)²."""
-    return 1.0 - torch.tanh(x.detach()) ** 2
+    """tanh'(x) = 1 − tanh(x)²."""
+    return 1.0 - torch.tanh(x.detach()).square()
 
 
 def relu_grad(x: torch.Tensor) -> torch.Tensor:
-    """1 where x > 0, else 0."""
-    return torch.gt(x.detach(), 0).type(x.dtype)
-
-
-def _softmax_1d(row: torch.Tensor) -> torch.Tensor:
-    e = torch.exp(row - row.max())
-    return e / e.sum()
+    """1 where x > 0, else 0, in x's dtype."""
+    x = x.detach()
+    return torch.where(x > 0, torch.ones_like(x), torch.zeros_like(x))
 
 
 def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """Softmax along dim, one row at a time."""
+    """exp(z − max) normalised along dim."""
     z = z.detach()
-    if z.dim() == 0:
-        return torch.ones_like(z)
-    moved = z.movedim(dim, -1)
-    rows = moved.reshape(-1, moved.shape[-1])
-    out = torch.empty_like(rows)
-    for i in range(rows.shape[0]):
-        out[i] = _softmax_1d(rows[i])
-    return out.reshape(moved.shape).movedim(-1, dim)
-
-
-def _validate(logits: torch.Tensor, target: torch.Tensor) -> None:
-    if len(logits.shape) != 2:
-        raise ValueError("logits must have shape (N, C)")
-    if target.dtype != torch.int64:
-        raise TypeError("target must be int64")
-    if tuple(target.shape) != (logits.shape[0],):
-        raise ValueError("target must have shape (N,)")
-    for t in target.tolist():
-        if not 0 <= t < logits.shape[1]:
-            raise IndexError(f"class index {t} out of range")
+    m = torch.max(z, dim=dim, keepdim=True).values if z.dim() else z
+    e = (z - m).exp()
+    return e / e.sum(dim=dim, keepdim=True)
 
 
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Average of the per-sample losses, one sample at a time."""
-    _validate(logits, target)
+    """Mean of logsumexp(z) − z[target], with the max factored out."""
     z = logits.detach()
-    n = z.shape[0]
-    total = torch.zeros((), dtype=z.dtype)
-    for i in range(n):
-        row = z[i] - z[i].max()
-        total = total + torch.log(torch.exp(row).sum()) - row[target[i]]
-    return total / n
+    m = z.max(dim=1).values
+    lse = m + (z - m[:, None]).exp().sum(dim=1).log()
+    rows = torch.arange(z.shape[0])
+    return (lse - z[rows, target]).mean()
 
 
 def cross_entropy_grad(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """(softmax − one-hot) / N, one sample at a time."""
-    _validate(logits, target)
-    z = logits.detach()
-    n = z.shape[0]
-    grad = torch.empty_like(z)
-    for i in range(n):
-        g = _softmax_1d(z[i])
-        g[target[i]] -= 1.0
-        grad[i] = g / n
-    return grad
+    """(softmax − one-hot) / N."""
+    probs = softmax(logits, dim=1)
+    one_hot = torch.zeros_like(probs).scatter(1, target[:, None], 1.0)
+    return (probs - one_hot) / len(target)
 
 
 def chain_grad(x: torch.Tensor, depth: int, activation: str) -> torch.Tensor:
-    """Product of the layer derivatives, layer by layer."""
-    if activation not in ("sigmoid", "tanh", "relu"):
-        raise ValueError(f"activation must be sigmoid, tanh or relu, not {activation!r}")
+    """Derivative of act applied depth times, by recursion on the depth."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}")
     if depth < 0:
-        raise ValueError("depth must not be negative")
-    a = x.detach().clone()
-    result = torch.ones_like(a)
-    for _ in range(depth):
-        if activation == "sigmoid":
-            result = result * sigmoid_grad(a)
-            a = sigmoid(a)
-        elif activation == "tanh":
-            result = result * tanh_grad(a)
-            a = torch.tanh(a)
-        else:
-            result = result * relu_grad(a)
-            a = torch.clamp(a, min=0)
-    return result
+        raise ValueError("depth must be >= 0")
+    x = x.detach()
+    if depth == 0:
+        return torch.ones_like(x)
+    if activation == "sigmoid":
+        return sigmoid_grad(x) * chain_grad(sigmoid(x), depth - 1, activation)
+    if activation == "tanh":
+        return tanh_grad(x) * chain_grad(torch.tanh(x), depth - 1, activation)
+    return relu_grad(x) * chain_grad(x.clamp(min=0), depth - 1, activation)

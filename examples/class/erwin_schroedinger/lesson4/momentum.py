@@ -23,10 +23,11 @@ def momentum_step(
     v_new = grad if velocity is None (the first step), else momentum·velocity + grad;
     w_new = w − lr·v_new.
 
-    ``grad`` and ``velocity`` must have w's shape (no broadcasting), otherwise ``ValueError``.
-    ``lr`` and ``momentum`` may be Python numbers or 0-dim tensors. Both results are new
-    tensors in w's dtype that do not require grad and share no memory with any argument
-    (on the first step v_new is a copy of grad, not grad itself); no argument is modified.
+    ``grad`` and ``velocity`` have w's shape. ``lr`` and ``momentum`` may be Python numbers or
+    0-dim tensors (of any floating dtype: they never change the result's dtype). Both results
+    are new tensors in w's dtype that do not require grad (even when an argument does) and
+    share no memory with any argument (on the first step v_new is a copy of grad, not grad
+    itself); no argument is modified.
     """
     raise NotImplementedError(
         "TODO: update the velocity, then step w along it — see notes.md, section "
@@ -46,8 +47,8 @@ def nesterov_step(
     v_new is updated exactly as in ``momentum_step``; the step looks ahead along the new
     velocity: w_new = w − lr·(grad + momentum·v_new).
 
-    Same rules as ``momentum_step``: shapes must match (``ValueError``), results are new
-    tensors in w's dtype that do not require grad, and no argument is modified.
+    Same rules as ``momentum_step``: results are new tensors in w's dtype that do not
+    require grad and share no memory with any argument, and no argument is modified.
     """
     raise NotImplementedError(
         "TODO: update the velocity as in momentum_step, then take the look-ahead step — "
@@ -71,17 +72,14 @@ def minimize(
     ``nesterov_step`` if ``nesterov`` else ``momentum_step`` (with momentum 0 both reduce to
     plain gradient descent). No gradient may carry over from one step to the next.
 
-    f receives a tensor shaped like x0 and must return a tensor with exactly one element
-    (0-dim, or shape (1,) when x0 has shape (1,)); a tensor with more elements →
-    ``ValueError`` mentioning "scalar", a non-tensor → ``TypeError``. x0 is a floating
-    tensor of any shape (0-dim or (1,) for a one-variable function; otherwise
-    ``TypeError``) and is never modified. ``lr`` and ``momentum`` may be Python numbers or
-    0-dim tensors.
+    x0 is a floating tensor of any shape; f maps a tensor shaped like x0 to a tensor with
+    one element (0-dim, or shape (1,) when x0 has shape (1,)). ``lr`` and ``momentum`` may
+    be Python numbers or 0-dim tensors. x0 is never modified (its values, requires_grad and
+    .grad stay as they were), also when it requires grad.
 
     Returns a tensor of shape (steps + 1, *x0.shape) in x0's dtype, row 0 equal to x0 and
-    row k the point after k updates; it does not require grad.
-    ``steps`` < 0 → ``ValueError``; ``nesterov=True`` with ``momentum == 0`` → ``ValueError``
-    (as in PyTorch).
+    row k the point after k updates; it does not require grad and shares no memory with x0.
+    ``nesterov=True`` with ``momentum == 0`` → ``ValueError`` (as in PyTorch).
     """
     raise NotImplementedError(
         "TODO: loop: gradient of f by autograd at the current point, one step, record the "

@@ -1,46 +1,18 @@
 """Lesson 3: training ŷ = x·w by batch gradient descent, per-sample SGD and mini-batches.
 
-The model has one scalar weight w and no bias; x and y are 1-D tensors of N ≥ 1 samples and
-the loss is the mean squared error L(w) = mean((x·w − y)²). Every trainer returns
+The model has one scalar weight w and no bias; x and y are 1-D tensors of N samples and the
+loss is the mean squared error L(w) = mean((x·w − y)²). Every trainer returns
 ``(w, losses)``: w a 0-dim tensor and ``losses[e]`` the full-batch MSE measured after epoch
-e's updates, a 1-D tensor of length ``epochs``, both in x's dtype. Arguments are never
-modified and the returned tensors do not require grad.
+e's updates, a 1-D tensor of length ``epochs``, both in x's dtype. w0 and lr may be Python
+numbers or 0-dim tensors of any floating dtype. Arguments are never modified, and the
+returned tensors do not require grad and share no memory with any argument.
 """
 
 from __future__ import annotations
 
-import operator
-
 import torch
 
 Scalar = float | torch.Tensor
-
-
-def _scalar(value: Scalar, dtype: torch.dtype, name: str) -> torch.Tensor:
-    """A Python number or one-element tensor as a 0-dim tensor of the given dtype."""
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise ValueError(f"{name} must be a scalar, got a tensor of shape {tuple(value.shape)}")
-        return value.detach().reshape(()).to(dtype)
-    return torch.tensor(float(value), dtype=dtype)
-
-
-def _check_data(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Detached x and y (y cast to x's dtype) after checking they form a valid data set."""
-    if not x.is_floating_point():
-        raise TypeError(f"x must be a floating point tensor, got dtype {x.dtype}")
-    if x.ndim != 1 or x.numel() == 0:
-        raise ValueError(f"x must be a non-empty 1-D tensor, got shape {tuple(x.shape)}")
-    if y.shape != x.shape:
-        raise ValueError(f"y must have x's shape {tuple(x.shape)}, got {tuple(y.shape)}")
-    return x.detach(), y.detach().to(x.dtype)
-
-
-def _check_epochs(epochs: int) -> int:
-    epochs = operator.index(epochs)
-    if epochs < 0:
-        raise ValueError(f"epochs must be >= 0, got {epochs}")
-    return epochs
 
 
 def _mse(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
@@ -51,28 +23,21 @@ def _mse(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
 def gd_step(w: Scalar, grad: Scalar, lr: Scalar) -> torch.Tensor:
     """One gradient descent step: w − lr·grad, as a new tensor.
 
-    w and grad may be tensors of any (identical) shape, 0-dim tensors or Python numbers; lr
-    is a number or a one-element tensor. The result has w's shape and dtype when w is a
-    floating tensor; otherwise grad's dtype if grad is a floating tensor, else torch's
-    default dtype. Neither argument is modified and the result does not require grad.
-
-    Raises:
-        ValueError: w and grad have different shapes (no broadcasting), or lr is not a scalar.
+    w and grad are tensors of the same shape (or Python numbers); lr is a Python number or
+    a 0-dim tensor. The result is a new tensor of w's shape in w's dtype (lr never changes
+    the dtype: a float64 lr leaves a float32 w float32); when w is a Python number it takes
+    grad's dtype, and when both are numbers torch's default dtype. No argument is modified
+    and the result does not require grad.
     """
-    if isinstance(w, torch.Tensor) and w.is_floating_point():
+    if isinstance(w, torch.Tensor):
         dtype = w.dtype
-    elif isinstance(grad, torch.Tensor) and grad.is_floating_point():
+    elif isinstance(grad, torch.Tensor):
         dtype = grad.dtype
     else:
         dtype = torch.get_default_dtype()
-    w = w.detach().to(dtype) if isinstance(w, torch.Tensor) else torch.tensor(float(w), dtype=dtype)
-    if isinstance(grad, torch.Tensor):
-        grad = grad.detach().to(dtype)
-    else:
-        grad = torch.tensor(float(grad), dtype=dtype)
-    if grad.shape != w.shape:
-        raise ValueError(f"grad must have w's shape {tuple(w.shape)}, got {tuple(grad.shape)}")
-    return w - _scalar(lr, dtype, "lr") * grad
+    w = torch.as_tensor(w, dtype=dtype).detach()
+    grad = torch.as_tensor(grad, dtype=dtype).detach()
+    return w - float(lr) * grad
 
 
 def train_gd(
@@ -81,17 +46,10 @@ def train_gd(
     """Batch gradient descent: one update per epoch with the full-batch gradient.
 
     Each epoch: grad = mean(2·x·(x·w − y)), w ← w − lr·grad, then losses[e] = mean((x·w − y)²).
-    With epochs = 0 the result is (w0 as a new 0-dim tensor in x's dtype, an empty tensor).
-
-    Raises:
-        TypeError: x is not floating point.
-        ValueError: x is not a non-empty 1-D tensor, y's shape differs from x's, w0 or lr is
-            not a scalar, or epochs < 0.
+    With epochs = 0 the result is (w0's value as a new 0-dim tensor in x's dtype, an empty
+    1-D tensor in x's dtype).
     """
-    x, y = _check_data(x, y)
-    epochs = _check_epochs(epochs)
-    w = _scalar(w0, x.dtype, "w0").clone()
-    lr = _scalar(lr, x.dtype, "lr")
+    w = torch.tensor(float(w0), dtype=x.dtype)
     losses = torch.empty(epochs, dtype=x.dtype)
     for epoch in range(epochs):
         grad = torch.mean(2 * x * (x * w - y))
@@ -107,12 +65,9 @@ def train_sgd(
 
     Each epoch visits i = 0, 1, …, N−1 without shuffling and updates with that sample's
     gradient, grad = 2·x_i·(x_i·w − y_i); losses[e] is the full-batch MSE after the N updates.
-    Same zero-epoch result and errors as train_gd.
+    Zero epochs as in train_gd.
     """
-    x, y = _check_data(x, y)
-    epochs = _check_epochs(epochs)
-    w = _scalar(w0, x.dtype, "w0").clone()
-    lr = _scalar(lr, x.dtype, "lr")
+    w = torch.tensor(float(w0), dtype=x.dtype)
     losses = torch.empty(epochs, dtype=x.dtype)
     for epoch in range(epochs):
         for i in range(len(x)):
@@ -138,15 +93,9 @@ def train_minibatch(
     on perm[0:B], perm[B:2B], …: ⌈N/B⌉ updates, the last batch smaller when B does not divide
     N, and a single batch of all N samples when B ≥ N. Each update uses that batch's mean
     gradient, grad = mean(2·x_b·(x_b·w − y_b)) over the samples actually in the batch.
-    Same zero-epoch result and errors as train_gd, plus ValueError when batch_size < 1.
+    Zero epochs as in train_gd.
     """
-    x, y = _check_data(x, y)
-    epochs = _check_epochs(epochs)
-    batch_size = operator.index(batch_size)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    w = _scalar(w0, x.dtype, "w0").clone()
-    lr = _scalar(lr, x.dtype, "lr")
+    w = torch.tensor(float(w0), dtype=x.dtype)
     losses = torch.empty(epochs, dtype=x.dtype)
     for epoch in range(epochs):
         perm = torch.randperm(len(x), generator=generator)
@@ -168,12 +117,10 @@ def train_autograd(
     sample, in index order: loss = (x_i·w − y_i)², loss.backward(), then under
     torch.no_grad() w ← w − lr·w.grad, and w.grad is zeroed because backward() adds into it.
     The trajectory, and so the result, equals train_sgd's. The returned w is detached
-    (requires_grad False). Same zero-epoch result and errors as train_gd.
+    (requires_grad False). Zero epochs as in train_gd.
     """
-    x, y = _check_data(x, y)
-    epochs = _check_epochs(epochs)
-    lr = _scalar(lr, x.dtype, "lr")
-    w = _scalar(w0, x.dtype, "w0").clone().requires_grad_(True)
+    lr = float(lr)
+    w = torch.tensor(float(w0), dtype=x.dtype, requires_grad=True)
     losses = torch.empty(epochs, dtype=x.dtype)
     # enable_grad so training also works when the caller is inside a torch.no_grad() block.
     with torch.enable_grad():

@@ -1,114 +1,123 @@
 """Lesson 5 · activation and loss gradients: sigmoid, tanh, ReLU, softmax and cross-entropy.
 
-Every function works on detached values and returns new tensors in its input's dtype; the
-``*_grad`` functions compute derivatives from formulas, without autograd.
+Rules for every function: leave the arguments unchanged, keep the input's dtype (float32
+stays float32), and return new tensors that do not require grad (also when an argument
+does) and share no memory with an argument. The ``*_grad`` functions compute derivatives
+from formulas, without autograd.
 """
 
-import numpy as np
 import torch
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
 
-def _np(t: torch.Tensor) -> np.ndarray:
-    return t.detach().numpy()
-
-
-def _torch(a) -> torch.Tensor:
-    return torch.from_numpy(np.array(a, copy=True))
-
-
-def _sigmoid_np(a: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype)
-
-
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
-    """Stable sigmoid in NumPy."""
-    return _torch(_sigmoid_np(_np(x)))
+    """Logistic function σ(x) = 1 / (1 + e^(−x)), elementwise, computed without overflow.
+
+    Must be finite and saturate correctly (to 1.0 for large positive x, to 0.0 for large
+    negative x) for |x| up to 1e4, with no overflow warnings, in float32 and float64.
+    Same shape and dtype as x.
+    ``torch.sigmoid``, ``torch.special.expit`` and ``F.sigmoid`` are disabled while graded.
+    """
+    x = x.detach()
+    e = torch.exp(-x.abs())
+    return torch.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
-    """σ(1 − σ) in NumPy."""
-    s = _sigmoid_np(_np(x))
-    return _torch(s * (1 - s))
+    """Derivative of the sigmoid, σ'(x) = σ(x)·(1 − σ(x)), elementwise.
 
-
-def _tanh_grad_np(a: np.ndarray) -> np.ndarray:
-    return 1 - np.tanh(a) ** 2
+    At most 0.25 (at x = 0); 0.0, never nan, where σ saturates (|x| up to 1e4).
+    Same shape and dtype as x. Autograd is disabled while graded, and the answer must be the
+    formula's value (a finite difference of the sigmoid is not accurate enough).
+    """
+    s = sigmoid(x)
+    return s * (1.0 - s)
 
 
 def tanh_grad(x: torch.Tensor) -> torch.Tensor:
-    """1 − tanh² in NumPy."""
-    return _torch(_tanh_grad_np(_np(x)))
+    """Derivative of tanh, 1 − tanh(x)², elementwise; same shape and dtype as x.
 
-
-def _relu_grad_np(a: np.ndarray) -> np.ndarray:
-    return (a > 0).astype(a.dtype)
+    1 at x = 0 and 0.0, never nan, far out (|x| up to 1e4). ``torch.tanh`` is allowed.
+    Autograd is disabled while graded, and the answer must be the formula's value.
+    """
+    t = torch.tanh(x.detach())
+    return 1.0 - t * t
 
 
 def relu_grad(x: torch.Tensor) -> torch.Tensor:
-    """Heaviside step with value 0 at 0, in x's dtype."""
-    return _torch(_relu_grad_np(_np(x)))
+    """Derivative of ReLU: 1 where x > 0, else 0 (also 0 at x = 0, as PyTorch does).
 
-
-def _softmax_np(a: np.ndarray, axis: int) -> np.ndarray:
-    if a.ndim == 0:
-        return np.ones_like(a)
-    e = np.exp(a - a.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    Returned in x's dtype (a float64 x gives float64 ones and zeros) and shape.
+    Autograd is disabled while graded, and the answer must be exactly 1 or 0.
+    """
+    return (x.detach() > 0).to(x.dtype)
 
 
 def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """Max-shifted softmax in NumPy."""
-    return _torch(_softmax_np(_np(z), dim))
+    """Softmax along ``dim``: exp(z_i) / Σ_j exp(z_j), computed stably.
 
-
-def _validate(logits: torch.Tensor, target: torch.Tensor) -> np.ndarray:
-    if logits.dim() != 2:
-        raise ValueError("logits must be (N, C)")
-    if target.dtype != torch.int64:
-        raise TypeError("target must be int64")
-    if target.shape != (logits.shape[0],):
-        raise ValueError("target must be (N,)")
-    t = _np(target)
-    if t.size and (t.min() < 0 or t.max() >= logits.shape[1]):
-        raise IndexError("class index out of range")
-    return t
+    Finite for logits up to ±1e4 (no nan or inf); entries along ``dim`` sum to 1; same
+    shape and dtype as z; a 0-dim z gives 1. ``torch.softmax``, ``F.softmax`` and
+    ``F.log_softmax`` are disabled while graded.
+    """
+    z = z.detach()
+    shifted = z - z.amax(dim=dim, keepdim=True)
+    e = torch.exp(shifted)
+    return e / e.sum(dim=dim, keepdim=True)
 
 
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean log-sum-exp minus the target logit, in NumPy."""
-    t = _validate(logits, target)
-    z = _np(logits)
-    shifted = z - z.max(axis=1, keepdims=True)
-    losses = np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(t)), t]
-    return _torch(np.asarray(losses.mean(), dtype=z.dtype))
+    """Mean cross-entropy of a batch: mean over i of −log softmax(logits[i])[target[i]].
+
+    logits: (N, C) floating tensor; target: (N,) int64 class indices in [0, C) (you may
+    assume valid arguments). Pick one entry per row: row i's entry is in column target[i].
+    Returns a 0-dim tensor in logits' dtype, finite for logits up to ±1e4 (as
+    ``F.cross_entropy`` gives), also when a target's probability underflows to 0.
+    ``F.cross_entropy``, ``F.nll_loss``, ``F.log_softmax`` and ``torch.logsumexp`` are
+    disabled while graded: write the log-sum-exp yourself.
+    """
+    z = logits.detach()
+    shifted = z - z.amax(dim=1, keepdim=True)
+    log_sum_exp = torch.log(torch.exp(shifted).sum(dim=1))
+    picked = shifted[torch.arange(z.shape[0]), target]  # one entry per row
+    return (log_sum_exp - picked).mean()
 
 
 def cross_entropy_grad(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """(softmax − one-hot) / N in NumPy."""
-    t = _validate(logits, target)
-    z = _np(logits)
-    one_hot = np.eye(z.shape[1], dtype=z.dtype)[t]
-    return _torch((_softmax_np(z, 1) - one_hot) / z.shape[0])
+    """Gradient of ``cross_entropy`` with respect to the logits: (softmax − one-hot) / N.
+
+    The one-hot row i has a 1 in column target[i] (classes run along dim 1).
+    Same shape (N, C) and dtype as logits, finite for logits up to ±1e4. Autograd is
+    disabled while graded, and the answer must be the formula's value (a finite difference
+    of ``cross_entropy`` is not accurate enough).
+    """
+    probs = softmax(logits, dim=1)
+    one_hot = torch.nn.functional.one_hot(target, logits.shape[1]).to(logits.dtype)
+    return (probs - one_hot) / logits.shape[0]
 
 
 def chain_grad(x: torch.Tensor, depth: int, activation: str) -> torch.Tensor:
-    """Product of the layer derivatives, in NumPy."""
-    layers = {
-        "sigmoid": (_sigmoid_np, lambda a: _sigmoid_np(a) * (1 - _sigmoid_np(a))),
-        "tanh": (np.tanh, _tanh_grad_np),
-        "relu": (lambda a: np.maximum(a, 0), _relu_grad_np),
-    }
-    if activation not in layers:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}")
+    """Elementwise derivative of act∘act∘…∘act (``depth`` times) at x.
+
+    ``activation`` is one of "sigmoid", "tanh", "relu" (exact, lowercase); depth 0 (the
+    identity) gives ones. Same shape and dtype as x.
+    Each layer's derivative is taken at that layer's own input, and the factors are
+    multiplied (chain rule).
+    Any other activation name or a negative depth → ``ValueError`` (checked even when
+    depth is 0). Autograd is disabled while graded, and the answer must be the product's
+    value (a finite difference of the composition is not accurate enough).
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
     if depth < 0:
-        raise ValueError("depth must be non-negative")
-    forward, derivative = layers[activation]
-    a = _np(x)
-    total = np.ones_like(a)
+        raise ValueError(f"depth must be non-negative, got {depth}")
+    forward = {"sigmoid": sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
+    derivative = {"sigmoid": sigmoid_grad, "tanh": tanh_grad, "relu": relu_grad}[activation]
+
+    a = x.detach()
+    total = torch.ones_like(a)
     for _ in range(depth):
         total = total * derivative(a)
         a = forward(a)
-    return _torch(total)
+    return total

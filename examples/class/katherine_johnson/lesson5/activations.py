@@ -1,7 +1,9 @@
 """Lesson 5 · activation and loss gradients: sigmoid, tanh, ReLU, softmax and cross-entropy.
 
-Every function works on detached values and returns new tensors in its input's dtype; the
-``*_grad`` functions compute derivatives from formulas, without autograd.
+Rules for every function: leave the arguments unchanged, keep the input's dtype (float32
+stays float32), and return new tensors that do not require grad (also when an argument
+does) and share no memory with an argument. The ``*_grad`` functions compute derivatives
+from formulas, without autograd.
 """
 
 import torch
@@ -10,75 +12,112 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
 
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
-    """σ(x) = (1 + tanh(x/2)) / 2."""
-    return 0.5 * (1.0 + torch.tanh(0.5 * x.detach()))
+    """Logistic function σ(x) = 1 / (1 + e^(−x)), elementwise, computed without overflow.
+
+    Must be finite and saturate correctly (to 1.0 for large positive x, to 0.0 for large
+    negative x) for |x| up to 1e4, with no overflow warnings, in float32 and float64.
+    Same shape and dtype as x.
+    ``torch.sigmoid``, ``torch.special.expit`` and ``F.sigmoid`` are disabled while graded.
+    """
+    x = x.detach()
+    e = torch.exp(-x.abs())
+    return torch.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
-    """σ'(x) = σ(1 − σ) = (1 − tanh(x/2)²) / 4."""
-    t = torch.tanh(0.5 * x.detach())
-    return 0.25 * (1.0 - t.square())
+    """Derivative of the sigmoid, σ'(x) = σ(x)·(1 − σ(x)), elementwise.
+
+    At most 0.25 (at x = 0); 0.0, never nan, where σ saturates (|x| up to 1e4).
+    Same shape and dtype as x. Autograd is disabled while graded, and the answer must be the
+    formula's value (a finite difference of the sigmoid is not accurate enough).
+    """
+    s = sigmoid(x)
+    return s * (1.0 - s)
 
 
 def tanh_grad(x: torch.Tensor) -> torch.Tensor:
-    """tanh'(x) = 1 − tanh(x)²."""
-    return 1.0 - torch.tanh(x.detach()).square()
+    """Derivative of tanh, 1 − tanh(x)², elementwise; same shape and dtype as x.
+
+    1 at x = 0 and 0.0, never nan, far out (|x| up to 1e4). ``torch.tanh`` is allowed.
+    Autograd is disabled while graded, and the answer must be the formula's value.
+    """
+    t = torch.tanh(x.detach())
+    return 1.0 - t * t
 
 
 def relu_grad(x: torch.Tensor) -> torch.Tensor:
-    """1 where x > 0, else 0, in x's dtype."""
-    x = x.detach()
-    return torch.where(x > 0, torch.ones_like(x), torch.zeros_like(x))
+    """Derivative of ReLU: 1 where x > 0, else 0 (also 0 at x = 0, as PyTorch does).
+
+    Returned in x's dtype (a float64 x gives float64 ones and zeros) and shape.
+    Autograd is disabled while graded, and the answer must be exactly 1 or 0.
+    """
+    return (x.detach() > 0).to(x.dtype)
 
 
 def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """exp(z − max) normalised along dim."""
+    """Softmax along ``dim``: exp(z_i) / Σ_j exp(z_j), computed stably.
+
+    Finite for logits up to ±1e4 (no nan or inf); entries along ``dim`` sum to 1; same
+    shape and dtype as z; a 0-dim z gives 1. ``torch.softmax``, ``F.softmax`` and
+    ``F.log_softmax`` are disabled while graded.
+    """
     z = z.detach()
-    m = torch.max(z, dim=dim, keepdim=True).values if z.dim() else z
-    e = (z - m).exp()
+    shifted = z - z.amax(dim=dim, keepdim=True)
+    e = torch.exp(shifted)
     return e / e.sum(dim=dim, keepdim=True)
 
 
-def _validate(logits: torch.Tensor, target: torch.Tensor) -> None:
-    if logits.ndim != 2:
-        raise ValueError("logits must be 2-D (N, C)")
-    if target.dtype is not torch.long:
-        raise TypeError("target must be an int64 tensor")
-    if target.ndim != 1 or target.shape[0] != logits.shape[0]:
-        raise ValueError("target must have shape (N,)")
-    if bool(((target < 0) | (target >= logits.shape[1])).any()):
-        raise IndexError("target out of range")
-
-
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean of logsumexp(z) − z[target], with the max factored out."""
-    _validate(logits, target)
+    """Mean cross-entropy of a batch: mean over i of −log softmax(logits[i])[target[i]].
+
+    logits: (N, C) floating tensor; target: (N,) int64 class indices in [0, C) (you may
+    assume valid arguments). Pick one entry per row: row i's entry is in column target[i].
+    Returns a 0-dim tensor in logits' dtype, finite for logits up to ±1e4 (as
+    ``F.cross_entropy`` gives), also when a target's probability underflows to 0.
+    ``F.cross_entropy``, ``F.nll_loss``, ``F.log_softmax`` and ``torch.logsumexp`` are
+    disabled while graded: write the log-sum-exp yourself.
+    """
     z = logits.detach()
-    m = z.max(dim=1).values
-    lse = m + (z - m[:, None]).exp().sum(dim=1).log()
-    rows = torch.arange(z.shape[0])
-    return (lse - z[rows, target]).mean()
+    shifted = z - z.amax(dim=1, keepdim=True)
+    log_sum_exp = torch.log(torch.exp(shifted).sum(dim=1))
+    picked = shifted[torch.arange(z.shape[0]), target]  # one entry per row
+    return (log_sum_exp - picked).mean()
 
 
 def cross_entropy_grad(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """(softmax − one-hot) / N."""
-    _validate(logits, target)
+    """Gradient of ``cross_entropy`` with respect to the logits: (softmax − one-hot) / N.
+
+    The one-hot row i has a 1 in column target[i] (classes run along dim 1).
+    Same shape (N, C) and dtype as logits, finite for logits up to ±1e4. Autograd is
+    disabled while graded, and the answer must be the formula's value (a finite difference
+    of ``cross_entropy`` is not accurate enough).
+    """
     probs = softmax(logits, dim=1)
-    one_hot = torch.zeros_like(probs).scatter(1, target[:, None], 1.0)
-    return (probs - one_hot) / len(target)
+    one_hot = torch.nn.functional.one_hot(target, logits.shape[1]).to(logits.dtype)
+    return (probs - one_hot) / logits.shape[0]
 
 
 def chain_grad(x: torch.Tensor, depth: int, activation: str) -> torch.Tensor:
-    """Derivative of act applied depth times, by recursion on the depth."""
+    """Elementwise derivative of act∘act∘…∘act (``depth`` times) at x.
+
+    ``activation`` is one of "sigmoid", "tanh", "relu" (exact, lowercase); depth 0 (the
+    identity) gives ones. Same shape and dtype as x.
+    Each layer's derivative is taken at that layer's own input, and the factors are
+    multiplied (chain rule).
+    Any other activation name or a negative depth → ``ValueError`` (checked even when
+    depth is 0). Autograd is disabled while graded, and the answer must be the product's
+    value (a finite difference of the composition is not accurate enough).
+    """
     if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}")
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
     if depth < 0:
-        raise ValueError("depth must be >= 0")
-    x = x.detach()
-    if depth == 0:
-        return torch.ones_like(x)
-    if activation == "sigmoid":
-        return sigmoid_grad(x) * chain_grad(sigmoid(x), depth - 1, activation)
-    if activation == "tanh":
-        return tanh_grad(x) * chain_grad(torch.tanh(x), depth - 1, activation)
-    return relu_grad(x) * chain_grad(x.clamp(min=0), depth - 1, activation)
+        raise ValueError(f"depth must be non-negative, got {depth}")
+    forward = {"sigmoid": sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
+    derivative = {"sigmoid": sigmoid_grad, "tanh": tanh_grad, "relu": relu_grad}[activation]
+
+    a = x.detach()
+    total = torch.ones_like(a)
+    for _ in range(depth):
+        total = total * derivative(a)
+        a = forward(a)
+    return total

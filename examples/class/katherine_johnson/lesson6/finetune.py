@@ -8,18 +8,25 @@ Parameters are grouped by their names in `model.named_parameters()`: a name that
 
 A typical run (see notes.md, section A worked example):
 
-    from tinynet import accuracy, load_digits, load_pretrained
+    from tinynet import load_digits, load_pretrained
     model = replace_head(load_pretrained(), 5)
     x, y = load_digits("finetune", "train")
     losses = fine_tune(model, x, y, epochs=5, lr=0.03, generator=torch.Generator().manual_seed(0))
-    print(losses, accuracy(model, *load_digits("finetune", "test")))
+    print(losses)
+
+The fine-tuning task's test images do not ship: the grader keeps them and measures there the
+accuracy your fine_tune reaches (see fine_tune). To estimate it yourself, hold out part of the
+training split (notes.md, section Fine-tuning versus training from scratch).
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+
+import torch.nn.functional as F
+
 
 HEAD = "fc"
 
@@ -37,12 +44,7 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     `nn.init.xavier_uniform_` and its bias set to zero. It replaces the old head even when
     the number of outputs is unchanged. The backbone (every parameter outside `fc`) is not
     touched. The model is modified in place and the same object is returned.
-
-    Raises:
-        ValueError: num_classes < 1.
     """
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be at least 1, got {num_classes}")
     old = model.fc
     head = nn.Linear(old.in_features, num_classes, device=old.weight.device, dtype=old.weight.dtype)
     nn.init.xavier_uniform_(head.weight)
@@ -59,7 +61,8 @@ def param_groups(model: nn.Module, lr: float, head_mult: float = 10.0) -> list[d
     `model.named_parameters()` is not under `fc`, and head is the list of trainable
     parameters of `fc`, both in `named_parameters()` order. Every trainable parameter appears
     exactly once; frozen parameters appear nowhere. There are always two groups, in this
-    order, even when one of them is empty. Learning rates are Python floats.
+    order, even when one of them is empty. Learning rates are Python floats, also when `lr`
+    is a 0-dim tensor. The model is not changed.
     """
     backbone: list[nn.Parameter] = []
     head: list[nn.Parameter] = []
@@ -120,20 +123,15 @@ def fine_tune(
     `losses[e]` is the sample-weighted mean of epoch e's batch losses, each measured before
     its step: sum(batch_loss * batch_len) / N. It is a Python float; `len(losses) == epochs`
     (an empty list for 0 epochs). x is (N, features) in the model's dtype, y int64 (N,);
-    neither is modified. The model is put in training mode and left in it.
+    neither is modified. The model's parameters are trained in place; their requires_grad
+    flags are left as they were (frozen parameters stay exactly as they were). The lr may be
+    a Python number or a 0-dim tensor.
 
-    Raises:
-        ValueError: epochs < 0, batch_size < 1, x holds no samples, or x and y hold
-            different numbers of samples.
+    Graded on the fine-tuning task: the pretrained TinyNet with a new 5-class head, fine-tuned
+    on the 226 training digits with epochs=5, lr=0.03, batch_size=64, must reach a mean
+    accuracy of at least 91 % over 5 runs on the held-out test images (which the grader keeps),
+    clearly above a from-scratch TinyNet trained the same way.
     """
-    if epochs < 0:
-        raise ValueError(f"epochs must be at least 0, got {epochs}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    if len(x) == 0:
-        raise ValueError("x holds no samples")
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} samples but y has {len(y)}")
     optimizer = make_optimizer(model, lr)
     n = len(x)
     losses: list[float] = []

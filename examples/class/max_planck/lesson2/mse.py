@@ -21,73 +21,69 @@ def _like(value: Scalar | torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return torch.as_tensor(value, dtype=x.dtype)
 
 
-def _check_shapes(x: torch.Tensor, w: torch.Tensor) -> None:
-    if x.dim() == 1 and w.dim() != 0:
-        raise ValueError(f"with 1-D x, w must be a scalar; got w of shape {tuple(w.shape)}")
-    if x.dim() == 2 and tuple(w.shape) != (x.shape[1],):
-        raise ValueError(f"with x of shape {tuple(x.shape)}, w must have shape ({x.shape[1]},)")
-    if x.dim() not in (1, 2):
-        raise ValueError(f"x must be (N,) or (N, D); got shape {tuple(x.shape)}")
-
-
 def _forward(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """x·w + b, differentiable in w and b (the public functions pass detached copies)."""
-    _check_shapes(x, w)
+    """x·w + b: x * w for 1-D x and a scalar w, x @ w for (N, D) x and w of shape (D,)."""
     return (x * w if x.dim() == 1 else x @ w) + b
 
 
-def _mean_squared(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    if y_hat.shape != y.shape:
-        raise ValueError(
-            f"shapes differ: y_hat {tuple(y_hat.shape)} vs y {tuple(y.shape)}; "
-            f"reshape one of them so they match (no broadcasting)"
-        )
-    return ((y_hat - y) ** 2).mean()
-
-
 def predict(x: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> torch.Tensor:
-    """Predictions ŷ = x·w + b, shape (N,)."""
+    """Predictions ŷ = x·w + b, shape (N,).
+
+    x is (N,) with a scalar w, or (N, D) with w of shape (D,). b is a scalar. The result has
+    x's dtype (convert Python numbers with torch.as_tensor(..., dtype=x.dtype)).
+    """
     return _forward(x.detach(), _like(w, x), _like(b, x))
 
 
 def mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Mean of (ŷ − y)² as a 0-dim tensor.
 
-    Shapes must match exactly: (N, 1) against (N,) would broadcast to (N, N) and give a
-    wrong number silently, so it raises ValueError instead.
+    If the shapes of y_hat and y differ, raise ValueError: (N, 1) against (N,) would
+    broadcast to (N, N) and silently give a wrong number.
     """
-    return _mean_squared(y_hat.detach(), y.detach())
+    if y_hat.shape != y.shape:
+        raise ValueError(
+            f"shapes differ: y_hat {tuple(y_hat.shape)} vs y {tuple(y.shape)}; "
+            f"reshape one of them so they match (no broadcasting)"
+        )
+    return ((y_hat.detach() - y.detach()) ** 2).mean()
 
 
 def mse_grad(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Analytic gradient (dL/dw, dL/db) of L = mean((x·w + b − y)²).
 
-    dL/dw = mean(2·x·(ŷ − y)), in matrix form (2/N)·Xᵀ(Xw + b − y), shaped like w (0-dim for a
-    scalar w); dL/db = mean(2·(ŷ − y)), 0-dim. Computed by formula, without autograd.
+    dw is shaped like w (a 0-dim tensor for a scalar w); db is a 0-dim tensor. Use the
+    formula, not autograd: autograd is disabled while this function is graded, and in
+    float64 the answer is compared with the derivative to about 1e-12, which a finite
+    difference of the loss does not reach.
     """
     x = x.detach()
-    y_hat = predict(x, w, b)
-    y = y.detach().to(x.dtype)
-    if y_hat.shape != y.shape:
-        raise ValueError(f"y must have shape {tuple(y_hat.shape)}; got {tuple(y.shape)}")
-    residual = y_hat - y
-    n = x.shape[0]
-    dw = 2 * (x * residual).mean() if x.dim() == 1 else 2 * (x.T @ residual) / n
+    residual = predict(x, w, b) - y.detach().to(x.dtype)
+    dw = 2 * (x * residual).mean() if x.dim() == 1 else 2 * (x.T @ residual) / x.shape[0]
     db = 2 * residual.mean()
     return dw, db
 
 
 def mse_grad_autograd(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
-    """The same (dL/dw, dL/db) as ``mse_grad``, computed by autograd on private leaf copies."""
+    """The same (dL/dw, dL/db) as mse_grad, computed by autograd.
+
+    Work on leaf copies of w and b that require grad (never call requires_grad_() or
+    backward() on the caller's own w or b): the caller's tensors must come back unchanged,
+    with requires_grad as it was and no .grad left behind.
+    """
     w_leaf = _like(w, x).clone().requires_grad_(True)
     b_leaf = _like(b, x).clone().requires_grad_(True)
-    loss = _mean_squared(_forward(x.detach(), w_leaf, b_leaf), y.detach().to(x.dtype))
-    dw, db = torch.autograd.grad(loss, (w_leaf, b_leaf))
+    with torch.enable_grad():
+        loss = ((_forward(x.detach(), w_leaf, b_leaf) - y.detach().to(x.dtype)) ** 2).mean()
+        dw, db = torch.autograd.grad(loss, (w_leaf, b_leaf))
     return dw.detach(), db.detach()
 
 
 def loss_curve(x: torch.Tensor, y: torch.Tensor, ws: torch.Tensor) -> torch.Tensor:
-    """mse(predict(x, w), y) for each scalar w in 1-D ``ws``; shape (len(ws),), x's dtype."""
+    """mse(predict(x, w), y) for each candidate scalar weight w in the 1-D tensor ws.
+
+    x is 1-D. The result has shape (len(ws),) and x's dtype.
+    """
     ws = _like(ws, x)
     predictions = ws[:, None] * x.detach()[None, :]
     return ((predictions - y.detach().to(x.dtype)[None, :]) ** 2).mean(dim=1)

@@ -16,8 +16,6 @@ def _f(value: Scalar) -> float:
 
 
 def _buffer(w, grad, velocity, momentum):
-    if grad.shape != w.shape or (velocity is not None and velocity.shape != w.shape):
-        raise ValueError("grad and velocity must have the same shape as w")
     if velocity is None:
         return torch.clone(grad.detach()).to(w.dtype)
     buf = velocity.detach().to(w.dtype, copy=True)
@@ -63,13 +61,9 @@ def minimize(
     nesterov: bool = False,
 ) -> torch.Tensor:
     """Trajectory of torch.optim.SGD on f from x0, without torch.optim."""
-    if not x0.dtype.is_floating_point:
-        raise TypeError("only floating point tensors can be optimised")
     lr, momentum = _f(lr), _f(momentum)
     if nesterov and momentum == 0:
         raise ValueError("Nesterov momentum requires a momentum")
-    if steps < 0:
-        raise ValueError("steps must be non-negative")
 
     out = torch.empty((steps + 1, *x0.shape), dtype=x0.dtype)
     param = x0.detach().clone()
@@ -78,10 +72,6 @@ def minimize(
     for k in range(steps):
         leaf = param.clone().requires_grad_()
         loss = f(leaf)
-        if not torch.is_tensor(loss):
-            raise TypeError("f must return a tensor")
-        if loss.numel() != 1:
-            raise ValueError("f must return a scalar tensor")
         (d_p,) = torch.autograd.grad(loss.squeeze(), leaf)
         if momentum != 0:
             if buf is None:

@@ -36,7 +36,9 @@ def mse_grad(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tu
     """Analytic gradient (dL/dw, dL/db) of L = mean((x·w + b − y)²).
 
     dw is shaped like w (a 0-dim tensor for a scalar w); db is a 0-dim tensor. Use the
-    formula, not autograd: autograd is disabled while this function is graded.
+    formula, not autograd: autograd is disabled while this function is graded, and in
+    float64 the answer is compared with the derivative to about 1e-12, which a finite
+    difference of the loss does not reach.
     """
     raise NotImplementedError("TODO: differentiate the mean squared error by hand — see notes.md, section 'The derivative'")
 
@@ -44,8 +46,9 @@ def mse_grad(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tu
 def mse_grad_autograd(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     """The same (dL/dw, dL/db) as mse_grad, computed by autograd.
 
-    Work on leaf copies of w and b that require grad; the caller's tensors must come back
-    unchanged (no requires_grad switched on, no .grad left behind).
+    Work on leaf copies of w and b that require grad (never call requires_grad_() or
+    backward() on the caller's own w or b): the caller's tensors must come back unchanged,
+    with requires_grad as it was and no .grad left behind.
     """
     raise NotImplementedError("TODO: let autograd differentiate the loss — see notes.md, section 'Checking with autograd'")
 

@@ -1,132 +1,103 @@
 """Lesson 5 · activation and loss gradients: sigmoid, tanh, ReLU, softmax and cross-entropy.
 
-Every function works on detached values and returns new tensors in its input's dtype; the
-``*_grad`` functions compute derivatives from formulas, without autograd.
+Rules for every function: leave the arguments unchanged, keep the input's dtype (float32
+stays float32), and return new tensors that do not require grad (also when an argument
+does) and share no memory with an argument. The ``*_grad`` functions compute derivatives
+from formulas, without autograd.
 """
 
+import numpy as np
 import torch
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
 
-def sigmoid(x: torch.Tensor) -> torch.Tensor:
-    """Logistic function σ(x) = 1 / (1 + e^(−x)), computed without overflow.
+def _np(t: torch.Tensor) -> np.ndarray:
+    return t.detach().numpy()
 
-    Only e^(−|x|) is ever evaluated, which lies in (0, 1]:
-    σ(x) = 1 / (1 + e^(−|x|)) for x ≥ 0 and e^(−|x|) / (1 + e^(−|x|)) for x < 0.
-    So σ saturates to exactly 1.0 and 0.0 for huge |x| (±1e4, ±inf) instead of giving nan.
-    Same shape and dtype as x; NaN stays NaN.
-    """
-    x = x.detach()
-    e = torch.exp(-x.abs())
-    return torch.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+def _torch(a) -> torch.Tensor:
+    return torch.from_numpy(np.array(a, copy=True))
+
+
+def _sigmoid_np(a: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype)
+
+
+def sigmoid(x: torch.Tensor) -> torch.Tensor:
+    """Stable sigmoid in NumPy."""
+    return _torch(_sigmoid_np(_np(x)))
 
 
 def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
-    """Derivative of the sigmoid, σ'(x) = σ(x)·(1 − σ(x)), elementwise.
+    """σ(1 − σ) in NumPy."""
+    s = _sigmoid_np(_np(x))
+    return _torch(s * (1 - s))
 
-    Computed from σ(x), not from x; at most 0.25 (at x = 0) and 0.0 where σ saturates.
-    Same shape and dtype as x.
-    """
-    s = sigmoid(x)
-    return s * (1.0 - s)
+
+def _tanh_grad_np(a: np.ndarray) -> np.ndarray:
+    return 1 - np.tanh(a) ** 2
 
 
 def tanh_grad(x: torch.Tensor) -> torch.Tensor:
-    """Derivative of tanh, 1 − tanh(x)², elementwise; same shape and dtype as x."""
-    t = torch.tanh(x.detach())
-    return 1.0 - t * t
+    """1 − tanh² in NumPy."""
+    return _torch(_tanh_grad_np(_np(x)))
+
+
+def _relu_grad_np(a: np.ndarray) -> np.ndarray:
+    return (a > 0).astype(a.dtype)
 
 
 def relu_grad(x: torch.Tensor) -> torch.Tensor:
-    """Derivative of ReLU: 1 where x > 0, else 0 (also 0 at x = 0, as PyTorch does).
+    """Heaviside step with value 0 at 0, in x's dtype."""
+    return _torch(_relu_grad_np(_np(x)))
 
-    Returned in x's dtype and shape; NaN inputs give 0.
-    """
-    return (x.detach() > 0).to(x.dtype)
+
+def _softmax_np(a: np.ndarray, axis: int) -> np.ndarray:
+    if a.ndim == 0:
+        return np.ones_like(a)
+    e = np.exp(a - a.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """Softmax along ``dim``: exp(z − max) / sum(exp(z − max)).
-
-    Subtracting the maximum along ``dim`` changes nothing mathematically but keeps every
-    exponent ≤ 0, so logits of ±1e4 give finite probabilities. Entries along ``dim`` sum to
-    1; same shape and dtype as z. A 0-dim z gives 1.
-    """
-    z = z.detach()
-    shifted = z - z.amax(dim=dim, keepdim=True)
-    e = torch.exp(shifted)
-    return e / e.sum(dim=dim, keepdim=True)
-
-
-def _check_classification(logits: torch.Tensor, target: torch.Tensor) -> None:
-    """Raise if logits is not (N, C) or target is not an int64 tensor of shape (N,)."""
-    if logits.dim() != 2:
-        raise ValueError(f"logits must have shape (N, C), got {tuple(logits.shape)}")
-    if target.dtype != torch.int64:
-        raise TypeError(f"target must hold int64 class indices, got {target.dtype}")
-    if target.shape != logits.shape[:1]:
-        raise ValueError(
-            f"target must have shape ({logits.shape[0]},) to match logits "
-            f"{tuple(logits.shape)}, got {tuple(target.shape)}"
-        )
-    num_classes = logits.shape[1]
-    if target.numel() and (target.min() < 0 or target.max() >= num_classes):
-        raise IndexError(f"target values must lie in [0, {num_classes - 1}]")
+    """Max-shifted softmax in NumPy."""
+    return _torch(_softmax_np(_np(z), dim))
 
 
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy of a batch: mean over i of −log softmax(logits[i])[target[i]].
-
-    Uses the log-sum-exp form −log softmax(z)[t] = m + log Σ_j exp(z_j − m) − z_t with
-    m = max_j z_j, so logits of ±1e4 give a finite loss (never log(0)).
-
-    logits: (N, C) floating tensor; target: (N,) int64 class indices in [0, C).
-    Returns a 0-dim tensor in logits' dtype.
-    Errors: logits not 2-D or target not of shape (N,) → ``ValueError``; target not int64 →
-    ``TypeError``; a class index outside [0, C) → ``IndexError``.
-    """
-    _check_classification(logits, target)
-    z = logits.detach()
-    shifted = z - z.amax(dim=1, keepdim=True)
-    log_sum_exp = torch.log(torch.exp(shifted).sum(dim=1))
-    picked = shifted.gather(1, target.unsqueeze(1)).squeeze(1)
-    return (log_sum_exp - picked).mean()
+    """Mean log-sum-exp minus the target logit, in NumPy."""
+    t = _np(target)
+    z = _np(logits)
+    shifted = z - z.max(axis=1, keepdims=True)
+    losses = np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(t)), t]
+    return _torch(np.asarray(losses.mean(), dtype=z.dtype))
 
 
 def cross_entropy_grad(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Gradient of ``cross_entropy`` with respect to the logits: (softmax − one-hot) / N.
-
-    The one-hot row i has a 1 in column target[i] (classes run along dim 1).
-    Same shape (N, C) and dtype as logits; same argument checks and errors as
-    ``cross_entropy``.
-    """
-    _check_classification(logits, target)
-    probs = softmax(logits, dim=1)
-    one_hot = torch.nn.functional.one_hot(target, logits.shape[1]).to(logits.dtype)
-    return (probs - one_hot) / logits.shape[0]
+    """(softmax − one-hot) / N in NumPy."""
+    t = _np(target)
+    z = _np(logits)
+    one_hot = np.eye(z.shape[1], dtype=z.dtype)[t]
+    return _torch((_softmax_np(z, 1) - one_hot) / z.shape[0])
 
 
 def chain_grad(x: torch.Tensor, depth: int, activation: str) -> torch.Tensor:
-    """Elementwise derivative of act∘act∘…∘act (``depth`` times) at x.
-
-    By the chain rule, with a₀ = x and a_{k+1} = act(a_k), the derivative is the product
-    act'(a₀)·act'(a₁)·…·act'(a_{depth−1}): each factor is taken at the layer's own input,
-    not at x. ``activation`` is one of "sigmoid", "tanh", "relu" (exact, lowercase);
-    depth 0 (the identity) gives ones. Same shape and dtype as x.
-    Any other activation name or a negative depth → ``ValueError`` (checked even when
-    depth is 0).
-    """
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    """Product of the layer derivatives, in NumPy."""
+    layers = {
+        "sigmoid": (_sigmoid_np, lambda a: _sigmoid_np(a) * (1 - _sigmoid_np(a))),
+        "tanh": (np.tanh, _tanh_grad_np),
+        "relu": (lambda a: np.maximum(a, 0), _relu_grad_np),
+    }
+    if activation not in layers:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}")
     if depth < 0:
-        raise ValueError(f"depth must be non-negative, got {depth}")
-    forward = {"sigmoid": sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
-    derivative = {"sigmoid": sigmoid_grad, "tanh": tanh_grad, "relu": relu_grad}[activation]
-
-    a = x.detach()
-    total = torch.ones_like(a)
+        raise ValueError("depth must be non-negative")
+    forward, derivative = layers[activation]
+    a = _np(x)
+    total = np.ones_like(a)
     for _ in range(depth):
         total = total * derivative(a)
         a = forward(a)
-    return total
+    return _torch(total)

@@ -8,11 +8,15 @@ Parameters are grouped by their names in `model.named_parameters()`: a name that
 
 A typical run (see notes.md, section A worked example):
 
-    from tinynet import accuracy, load_digits, load_pretrained
+    from tinynet import load_digits, load_pretrained
     model = replace_head(load_pretrained(), 5)
     x, y = load_digits("finetune", "train")
     losses = fine_tune(model, x, y, epochs=5, lr=0.03, generator=torch.Generator().manual_seed(0))
-    print(losses, accuracy(model, *load_digits("finetune", "test")))
+    print(losses)
+
+The fine-tuning task's test images do not ship: the grader keeps them and measures there the
+accuracy your fine_tune reaches (see fine_tune). To estimate it yourself, hold out part of the
+training split (notes.md, section Fine-tuning versus training from scratch).
 """
 
 from __future__ import annotations
@@ -25,8 +29,6 @@ from torch import nn
 
 def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     """A fresh xavier-initialised head with zero bias; the same model comes back."""
-    if num_classes < 1:
-        raise ValueError("num_classes must be positive")
     old_head = model.fc
     new_head = nn.Linear(old_head.in_features, num_classes).to(
         device=old_head.weight.device, dtype=old_head.weight.dtype
@@ -76,8 +78,6 @@ def fine_tune(
     generator: torch.Generator | None = None,
 ) -> list[float]:
     """Mini-batch fine-tuning; per-epoch sample-weighted mean loss."""
-    if epochs < 0 or batch_size < 1 or len(x) == 0 or len(x) != len(y):
-        raise ValueError("bad epochs, batch_size or data")
     optimizer = make_optimizer(model, lr)
     loss_fn = nn.CrossEntropyLoss()
     n = x.shape[0]
