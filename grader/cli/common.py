@@ -43,7 +43,12 @@ class OneLineError(click.ClickException):
 
 
 class UserErrorGroup(click.Group):
-    """A command group that reports a ``UserError`` as one line, never a traceback."""
+    """A command group that reports a ``UserError`` as one line, never a traceback (in
+    English: the instructor's commands are not translated)."""
+
+    def main(self, args=None, *rest, **options):
+        speak("en")
+        return super().main(args, *rest, **options)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -71,7 +76,7 @@ class TranslatedGroup(UserErrorGroup):
     def main(self, args=None, *rest, **options):
         words = list(sys.argv[1:] if args is None else args)
         speak(choose_language(_lang_option(words)))
-        return super().main(args, *rest, **options)
+        return click.Group.main(self, args, *rest, **options)
 
 
 def _lang_option(words: list[str]) -> str | None:

@@ -294,7 +294,7 @@ def batch(submissions: Path, out: Path, workers: int, lesson_ids: tuple[str, ...
                                          progress=progress)
             rows = write_outputs(course, lessons, found.students,
                                  class_results(course, lessons, found, out, summary.suites), out,
-                                 summary.failed)
+                                 summary.failed, found.languages(course.languages[0]))
     except Exception:
         if progress.terminal and progress.first_done is not None:
             click.echo(err=True)  # the error's line starts below the progress bar, not on it

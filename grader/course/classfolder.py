@@ -58,13 +58,30 @@ def shown(name: str) -> str:
     return ascii(name)
 
 
-def metadata_text(submitted_at: dt.datetime | None, origin: str, sha: str) -> str:
-    """The ``submission.json`` beside a collected module."""
+def metadata_text(submitted_at: dt.datetime | None, origin: str, sha: str,
+                  language: str | None = None) -> str:
+    """The ``submission.json`` beside a collected module (``language``: the student's, from
+    their ``course submit``; their feedback is written in it)."""
     meta: dict[str, str] = {}
     if submitted_at is not None:
         meta["submitted_at"] = utc_iso(submitted_at)
     meta.update({"source": origin, "sha256": sha})
+    if language:
+        meta["language"] = language
     return json.dumps(meta, indent=2) + "\n"
+
+
+def read_language(path: Path) -> str | None:
+    """The student's language recorded in ``submission.json`` (None when there is none or it
+    is not one of the course's)."""
+    from grader.course.i18n import normalise
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return normalise(data.get("language")) if isinstance(data, dict) and isinstance(
+        data.get("language"), str) else None
 
 
 def read_submitted_at(path: Path) -> dt.datetime | None:

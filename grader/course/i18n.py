@@ -149,6 +149,11 @@ def course_translations(course, language: str, lesson_id: str | None = None):
                         (lesson_id,) if lesson_id else ())
 
 
+def lesson_catalogs(course, language: str, lesson_id: str) -> tuple:
+    """What ``render`` takes for one lesson's words in ``language`` (nothing for English)."""
+    return () if language == "en" else (course_translations(course, language, lesson_id),)
+
+
 # ---------------------------------------------------------------------- the current language
 
 _current = {"language": "en", "catalog": None}

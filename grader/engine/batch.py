@@ -27,6 +27,7 @@ from grader.course.classfolder import (
     MAX_SUBMISSION_BYTES,
     METADATA,
     STUDENT_ID_RULE,
+    read_language,
     read_submitted_at,
     shown,
     student_id,
@@ -52,6 +53,7 @@ class ClassJob:
     lesson: Lesson
     source: bytes
     submitted_at: dt.datetime | None
+    language: str | None = None  # the student's, from submission.json
 
     @property
     def sha(self) -> str:
@@ -64,6 +66,17 @@ class Discovery:
     students: list[str] = field(default_factory=list)  # every student id found, sorted
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # student, lesson, why
     ignored: list[tuple[str, str]] = field(default_factory=list)  # entry, why: not a submission
+
+    def languages(self, default: str) -> dict[str, str]:
+        """Each student's language: the one their latest submission recorded, else ``default``."""
+        chosen: dict[str, tuple] = {}
+        for job in self.jobs:
+            if job.language:
+                moment = job.submitted_at.timestamp() if job.submitted_at else 0.0
+                chosen[job.student] = max(chosen.get(job.student, (moment, job.language)),
+                                          (moment, job.language))
+        return {student: chosen[student][1] if student in chosen else default
+                for student in self.students}
 
 
 class NothingToGrade(UserError):
@@ -225,7 +238,8 @@ def _discover_module(found: Discovery, sid: str, lesson: Lesson, lesson_dir: Pat
     except ValueError as exc:
         found.problems.append((sid, lesson.id, f"bad {METADATA}: {exc}"))
         return
-    found.jobs.append(ClassJob(sid, lesson, source, submitted_at))
+    found.jobs.append(ClassJob(sid, lesson, source, submitted_at,
+                               read_language(lesson_dir / METADATA)))
 
 
 def read_submission(path: Path) -> tuple[bytes | None, str]:

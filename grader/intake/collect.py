@@ -25,6 +25,7 @@ from pathlib import Path
 from grader.course.classfolder import METADATA, STUDENT_ID_RULE, metadata_text, shown, student_id
 from grader.course.config import Course, CourseError, Lesson
 from grader.course.files import sha256, staged, write_if_changed
+from grader.course.i18n import normalise
 from grader.course.times import parse_utc
 from grader.intake.archives import ArchiveLimits, UnsafeArchive, extract
 
@@ -41,6 +42,7 @@ class Handed:
     submitted_at: dt.datetime | None
     origin: str
     spelled: str = ""  # the student's name as it was handed in, before normalisation
+    language: str | None = None  # the student's, from their manifest
 
 
 @dataclass
@@ -94,7 +96,8 @@ def collect(course: Course, source: Path, out: Path) -> CollectReport:
             target = folder / handed.student / handed.lesson.id
             write_if_changed(target / handed.lesson.module, handed.source)
             write_if_changed(target / METADATA, metadata_text(handed.submitted_at, handed.origin,
-                                                              sha256(handed.source)))
+                                                              sha256(handed.source),
+                                                              handed.language))
     report.kept.extend(kept)
     return report
 
@@ -155,8 +158,9 @@ def _from_manifest(course: Course, folder: Path, origin: str) -> Handed:
     data = (folder / lesson.module).read_bytes()
     if sha256(data) != files[lesson.module]:
         raise ValueError(f"{lesson.module} does not match its sha256 in the manifest")
+    language = manifest.get("language")
     return Handed(student, lesson, data, parse_utc(str(manifest["submitted_at"])), origin,
-                  spelled)
+                  spelled, normalise(language) if isinstance(language, str) else None)
 
 
 # ---------------------------------------------------------------------- an LMS bulk download

@@ -4,7 +4,7 @@ mistakes, and hints. Only feedback the checks marked safe: never hidden inputs o
 from __future__ import annotations
 
 from grader.course.config import Course
-from grader.course.i18n import _, course_translations, render, use
+from grader.course.i18n import _, lesson_catalogs, render, use
 from grader.course.results import failing_functions, fold_failures, format_points
 from grader.reports.standings import StudentRow
 
@@ -23,7 +23,7 @@ def student_feedback(course: Course, row: StudentRow, hints: dict, language: str
              ""]
     for entry in row.entries:
         lesson = entry.lesson
-        catalogs = (course_translations(course, language, lesson.id),) if language != "en" else ()
+        catalogs = lesson_catalogs(course, language, lesson.id)
         heading = f"## {lesson.id} · {_(lesson.title)}"
         if entry.failure:
             lines += [heading + _(" — not graded"), "",

@@ -6,7 +6,7 @@ import re
 
 import click
 
-from grader.course.i18n import _, course_translations, current_language
+from grader.course.i18n import _, current_language, lesson_catalogs
 from grader.course.results import LessonResult, fold_failures, format_points
 
 
@@ -45,8 +45,7 @@ def check_report(result: LessonResult, lesson, progress: str | None, failing: li
     leaves the progress line out (``course submit`` prints it once, after submitting).
     ``course``: where the lesson's own words are translated. Colour only on a terminal."""
     language = current_language()
-    catalogs = (course_translations(course, language, lesson.id),) if course is not None and \
-        language != "en" else ()
+    catalogs = lesson_catalogs(course, language, lesson.id) if course is not None else ()
     lines = [click.style(f"{lesson.id} · {_(lesson.title)} — {lesson.module}", bold=True), ""]
     total = len(result.tests)
     passed = total - len(result.failed)

@@ -30,6 +30,7 @@ class FileWatcher:
     def __init__(self, path: Path, *, force_polling: bool = False) -> None:
         self.path = Path(path).resolve()
         self.last = _digest(self.path)
+        self.polling = force_polling
         self.mode = N_("polling") if force_polling else N_("file events")
         self._stop = threading.Event()
         self._changes = watchfiles.watch(
@@ -44,7 +45,7 @@ class FileWatcher:
         """Block until the file's content changes (True) or ``timeout`` passes (False)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         for changes in self._changes:
-            if changes:
+            if changes or self.polling:  # polling: also look at every tick, not only on events
                 current = _digest(self.path)
                 if current is not None and current != self.last:
                     self.last = current
