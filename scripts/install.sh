@@ -3,14 +3,17 @@
 #
 # The virtualenv is built on the system's Python 3.11 (/usr/bin/python3.11), which every user
 # can read: the grading sandbox runs student code as a separate, unprivileged uid that must be
-# able to load Python and torch. bubblewrap is the sandbox's namespace layer. Both come from
-# apt when this runs as root; torch comes first, pinned to the local CPU build, so the
-# project's own torch requirement is already met and no CUDA packages are pulled.
+# able to load Python and torch. bubblewrap is the sandbox's namespace layer; Chromium renders
+# the class report in a real browser in the tests; the Noto CJK fonts draw Chinese in the
+# plots. All come from apt when this runs as root; torch comes first, pinned to the local CPU
+# build, so the project's own torch requirement is already met and no CUDA packages are pulled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 [ -x /usr/bin/python3.11 ] && /usr/bin/python3.11 -c "import ensurepip, venv" 2>/dev/null || need+=(python3.11 python3.11-venv)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
