@@ -1,12 +1,13 @@
 """`grader nbgrader grade` (sandboxed) against stock `nbgrader autograde`, same submissions.
 
-Builds a temporary nbgrader course for one lesson (export, generate_assignment,
-release_assignment), has N students fetch and submit the reference, collects, then times both
-graders over the same submitted/ folder in this one run and prints both wall times and the ratio.
-Both run the notebooks' public checks and the hidden suite: autograde in one kernel per notebook,
-`grader nbgrader grade` in warm sandboxed runners.
+Builds a temporary nbgrader course of the lessons asked (default: all six; export,
+generate_assignment, release_assignment), has N students fetch and submit the reference of each,
+collects, then times both graders over the same submitted/ folder in this one run and prints
+both wall times and the ratio. Both run the notebooks' public checks and the hidden suite:
+autograde in one kernel per notebook (one `nbgrader autograde` per lesson), `grader nbgrader
+grade` in warm sandboxed runners (one command for every lesson).
 
-    .venv/bin/python bench/nbgrader.py [--students 8] [--lesson lesson2]
+    .venv/bin/python bench/nbgrader.py [--students 4] [--lesson lesson2 ...]
 """
 
 from __future__ import annotations
@@ -39,13 +40,13 @@ def run(args, cwd, env):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--students", type=int, default=8)
-    parser.add_argument("--lesson", default="lesson2")
+    parser.add_argument("--students", type=int, default=4)
+    parser.add_argument("--lesson", action="append", default=[])
     args = parser.parse_args()
-    lesson = args.lesson
+    lessons = args.lesson or [f"lesson{n}" for n in range(1, 7)]
     with tempfile.TemporaryDirectory(prefix="bench-nbgrader-") as scratch:
         tmp = Path(scratch)
-        course = copy_course(tmp / "course", [lesson])
+        course = copy_course(tmp / "course", lessons)
         course_id = "torch-fundamentals-copy"
         home, exchange = tmp / "nb", tmp / "exchange"
         exchange.mkdir()
@@ -61,37 +62,47 @@ def main() -> None:
         nbg = [str(BIN / "nbgrader")]
         run([*grader, "export", str(home), "--exchange", str(exchange), "--course", str(course)],
             REPO, env)
-        run([*nbg, "generate_assignment", lesson, "--force"], home, env)
-        run([*nbg, "release_assignment", lesson, "--force"], home, env)
-        source = nbformat.read(str(home / "source" / lesson / f"{lesson}.ipynb"), 4)
-        reference = [c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")]
         flags = [f"--Exchange.root={exchange}", f"--course={course_id}"]
-        for number in range(args.students):
-            student = f"student{number:02d}"
-            workspace = tmp / "students" / student
-            workspace.mkdir(parents=True)
-            run([*nbg, "fetch_assignment", lesson, *flags], workspace, env)
-            path = workspace / lesson / f"{lesson}.ipynb"
-            notebook = nbformat.read(str(path), 4)
-            cells = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")]
-            for cell, text in zip(cells, reference, strict=True):
-                cell.source = text
-            nbformat.write(notebook, str(path))
-            run([*nbg, "submit", lesson, *flags, f"--student={student}"], workspace, env)
-        run([*nbg, "collect", lesson], home, env)
+        for lesson in lessons:
+            run([*nbg, "generate_assignment", lesson, "--force"], home, env)
+            run([*nbg, "release_assignment", lesson, "--force"], home, env)
+            source = nbformat.read(str(home / "source" / lesson / f"{lesson}.ipynb"), 4)
+            reference = [c.source for c in source.cells
+                         if c.metadata.get("nbgrader", {}).get("solution")]
+            for number in range(args.students):
+                student = f"student{number:02d}"
+                workspace = tmp / "students" / student
+                workspace.mkdir(parents=True, exist_ok=True)
+                run([*nbg, "fetch_assignment", lesson, *flags], workspace, env)
+                path = workspace / lesson / f"{lesson}.ipynb"
+                notebook = nbformat.read(str(path), 4)
+                cells = [c for c in notebook.cells
+                         if c.metadata.get("nbgrader", {}).get("solution")]
+                for cell, text in zip(cells, reference, strict=True):
+                    cell.source = text
+                nbformat.write(notebook, str(path))
+                run([*nbg, "submit", lesson, *flags, f"--student={student}"], workspace, env)
+            run([*nbg, "collect", lesson], home, env)
 
+        stock = {}
+        for lesson in lessons:
+            started = time.perf_counter()
+            run([*nbg, "autograde", lesson, "--force"], home, env)
+            stock[lesson] = time.perf_counter() - started
         started = time.perf_counter()
-        run([*nbg, "autograde", lesson, "--force"], home, env)
-        stock = time.perf_counter() - started
-        started = time.perf_counter()
-        out = run([*grader, "grade", str(home), "--assignment", lesson, "--course", str(course)],
-                  REPO, env)
+        out = run([*grader, "grade", str(home), *[a for lesson in lessons
+                                                  for a in ("--lesson", lesson)],
+                   "--course", str(course)], REPO, env)
         secure = time.perf_counter() - started
+    jobs = args.students * len(lessons)
     print(out.stdout.strip().splitlines()[-1])
-    print(f"{args.students} submissions of {lesson}")
-    print(f"nbgrader autograde (kernel per notebook, unsandboxed): {stock:7.2f} s")
-    print(f"grader nbgrader grade (sandboxed engine):               {secure:7.2f} s")
-    print(f"ratio grader/autograde: {secure / stock:.2f}x")
+    for lesson in lessons:
+        print(f"{lesson}  nbgrader autograde {stock[lesson]:6.1f} s ({args.students} notebooks)")
+    total = sum(stock.values())
+    print(f"{jobs} notebooks ({args.students} students x {len(lessons)} lessons)")
+    print(f"nbgrader autograde (kernel per notebook, unsandboxed): {total:7.1f} s")
+    print(f"grader nbgrader grade (sandboxed engine):               {secure:7.1f} s")
+    print(f"autograde/grader {total / secure:.1f}x (target >= 10x)")
 
 
 if __name__ == "__main__":
