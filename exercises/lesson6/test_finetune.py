@@ -177,9 +177,11 @@ YOUR_MODEL = N_("the model you passed")
 EPOCH_LOSSES = N_("the epoch losses")
 
 
-def check(condition: bool, feedback: Text, details: Text | str = "") -> None:
+def check(condition: bool, feedback: Text, details=None) -> None:
+    """Fail with ``feedback`` unless ``condition``; ``details`` (text, or a function making it,
+    so a passing check never formats what it did not need) for the failure only."""
     if not condition:
-        raise Mismatch(feedback, details)
+        raise Mismatch(feedback, (details() if callable(details) else details) or "")
 
 
 def about(what: Text | str, message: Text | str) -> Text:
@@ -219,7 +221,7 @@ def module(value, what):
     check(isinstance(value, dict) and value.get("__object__") == "module"
           and isinstance(value.get("parameters"), dict),
           t("{what} should be the model (an nn.Module)", what=what),
-          t("got {got}", got=str(value)[:200]))
+          lambda: t("got {got}", got=str(value)[:200]))
     return value
 
 
@@ -229,7 +231,7 @@ def group_names(groups, what):
           and all(isinstance(g, dict) and {"params", "lr"} <= set(g) for g in groups),
           t("{what} should give exactly two groups {{'params': [...], 'lr': ...}}, backbone "
             "first, then the head, even when one of them is empty", what=what),
-          t("got {got}", got=str(groups)[:300]))
+          lambda: t("got {got}", got=str(groups)[:300]))
     out = []
     for group in groups:
         names = [p["name"] if isinstance(p, dict) else p for p in group["params"]]
@@ -403,7 +405,7 @@ def test_make_optimizer(sub, lr, kwargs, momentum, weight_decay, what):
     optimizer = call(sub.make_optimizer, PRETRAINED, lr, what=what, **kwargs)
     check(isinstance(optimizer, dict) and optimizer.get("class") == "SGD",
           t("{what} should return a torch.optim.SGD", what=what),
-          t("got {got}", got=str(optimizer)[:200]))
+          lambda: t("got {got}", got=str(optimizer)[:200]))
     groups = optimizer["param_groups"]
     expect_groups(groups, what, BACKBONE, HEAD, (0.01, 0.1))
     for group in groups:
@@ -457,7 +459,9 @@ def test_freeze_backbone(sub, spec, head_flags, names):
 
 
 def expect_losses(losses, epochs, what):
-    got = t("got {got}", got=str(losses)[:200])
+    def got():
+        return t("got {got}", got=str(losses)[:200])
+
     check(isinstance(losses, list),
           t("{what} should return a list of {epochs} Python floats", what=what, epochs=epochs),
           got)
@@ -536,7 +540,7 @@ def test_fine_tune_frozen_backbone(sub, lr, dtype):
     check(abs(losses[0] - losses[1]) > 1e-6,
           t("{what}: the loss does not change from one epoch to the next, so the head is not "
             "learning: {reason}", what=what, reason=HEAD_UNTRAINED),
-          t("got {got}", got=str(losses.tolist())))
+          lambda: t("got {got}", got=str(losses.tolist())))
     expect_close(losses, tensor(1.598789, 1.517246), rtol=1e-4, atol=1e-5,
                  what=about(what, EPOCH_LOSSES), mistakes=[
                      Mistake(SUMMED, tensor(1.257911, 0.683905)),

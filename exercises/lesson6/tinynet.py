@@ -116,11 +116,21 @@ def load_pretrained(path: Path | str = WEIGHTS_PATH) -> TinyNet:
     The global RNG is left as it was, so seeding before or after this call gives the same
     result.
     """
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = _weights(str(path))
     with torch.random.fork_rng(devices=[]):
         model = TinyNet(num_classes=state[f"{HEAD_NAME}.weight"].shape[0])
     model.load_state_dict(state)
     return model
+
+
+_WEIGHTS: dict[str, dict[str, torch.Tensor]] = {}
+
+
+def _weights(path: str) -> dict[str, torch.Tensor]:
+    """The file's tensors, read once per process (`load_state_dict` copies them)."""
+    if path not in _WEIGHTS:
+        _WEIGHTS[path] = torch.load(path, map_location="cpu", weights_only=True)
+    return _WEIGHTS[path]
 
 
 def from_scratch(num_classes: int = 5, seed: int | None = None) -> TinyNet:

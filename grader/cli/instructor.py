@@ -279,10 +279,12 @@ def batch(submissions: Path, out: Path, workers: int, lesson_ids: tuple[str, ...
     from grader.cli.progress import Progress
     from grader.engine.batch import class_results, grade_class
     from grader.engine.outfolder import BatchLock, holder_text
+    from grader.reports.class_report import prepare_charts
     from grader.reports.outputs import write_outputs
 
     course = open_course(course_path)
     lessons = pick_lessons(course, lesson_ids)
+    prepare_charts()
     progress = Progress("graded")
     try:
         with BatchLock(out) as lock:

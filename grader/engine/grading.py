@@ -104,6 +104,8 @@ def grade(
     from grader.sandbox.selftest import require_proven
 
     paths = suite_paths(course, lesson, public=public, hidden=hidden)
+    if not submissions:
+        return []
     helper_files = {}
     for helper in course.helper_paths(lesson):
         if not helper.is_file():

@@ -101,14 +101,24 @@ def _message(name: str) -> str:
 
 class _BlockFunctions(TorchFunctionMode):
     def __init__(self, blocked: dict[object, str], names: dict[str, str],
-                 suffixes: dict[str, str], hits: list[str]) -> None:
+                 suffixes: dict[str, str], hits: list[str], verdicts: dict) -> None:
         super().__init__()
         self.blocked = blocked
         self.names = names
         self.suffixes = suffixes
         self.hits = hits
+        self.verdicts = verdicts  # func -> the group it belongs to, or "" (most calls: one lookup)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = self.verdicts.get(func)
+        if name is None:
+            name = self.verdicts[func] = self._verdict(func)
+        if name:
+            self.hits.append(name)
+            raise DisabledAPIError(_message(name))
+        return func(*args, **(kwargs or {}))
+
+    def _verdict(self, func) -> str:
         name = self.blocked.get(func)
         if name is None:
             bare = str(getattr(func, "__name__", "")).strip("_")
@@ -116,10 +126,10 @@ class _BlockFunctions(TorchFunctionMode):
             if name is None:
                 name = next((group for suffix, group in self.suffixes.items()
                              if bare.endswith(suffix)), None)
-        if name is not None:
-            self.hits.append(name)
-            raise DisabledAPIError(_message(name))
-        return func(*args, **(kwargs or {}))
+        return name or ""
+
+
+_VERDICTS: dict[tuple[str, ...], dict] = {}  # per set of banned names: func -> group or ""
 
 
 @contextlib.contextmanager
@@ -143,7 +153,8 @@ def disabled(names: list[str], hits: list[str]) -> Iterator[None]:
     for cls, name in blocked_classes:
         cls.__init__ = _blocked_init(name, hits)
     try:
-        with _BlockFunctions(blocked_functions, blocked_names, suffixes, hits):
+        verdicts = _VERDICTS.setdefault(tuple(sorted(names)), {})
+        with _BlockFunctions(blocked_functions, blocked_names, suffixes, hits, verdicts):
             yield
     finally:
         for cls, init in saved:

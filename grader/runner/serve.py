@@ -6,6 +6,7 @@ format; anything that cannot become data (a model, an optimizer) is turned into 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 import os
@@ -166,11 +167,17 @@ class SubmissionRuntime:
 
 
 def build_function(spec: wire.FunctionSource) -> Any:
+    """A fresh function (its own namespace) from the checker's source; compiled once."""
     namespace: dict[str, Any] = {"torch": torch, "math": math}
     if spec.name:
-        exec(compile(spec.source, f"<checker function {spec.name}>", "exec"), namespace)
+        exec(_compiled(spec.source, spec.name, "exec"), namespace)
         return namespace[spec.name]
-    return eval(compile(spec.source, "<checker function>", "eval"), namespace)
+    return eval(_compiled(spec.source, "", "eval"), namespace)
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str, name: str, mode: str) -> types.CodeType:
+    return compile(source, f"<checker function {name}>" if name else "<checker function>", mode)
 
 
 # ---------------------------------------------------------------------- objects to data
