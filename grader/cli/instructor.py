@@ -284,8 +284,13 @@ def batch(submissions: Path, out: Path, workers: int, lesson_ids: tuple[str, ...
 
     course = open_course(course_path)
     lessons = pick_lessons(course, lesson_ids)
-    prepare_charts()
-    progress = Progress("graded")
+    shown = Progress("graded")
+
+    def progress(done: int, total: int) -> None:
+        if done < total and shown.first_done is None:
+            prepare_charts()  # there is grading to do: import matplotlib meanwhile
+        shown(done, total)
+
     try:
         with BatchLock(out) as lock:
             if lock.interrupted:
@@ -298,7 +303,7 @@ def batch(submissions: Path, out: Path, workers: int, lesson_ids: tuple[str, ...
                                  class_results(course, lessons, found, out, summary.suites), out,
                                  summary.failed, found.languages(course.languages[0]))
     except Exception:
-        if progress.terminal and progress.first_done is not None:
+        if shown.terminal and shown.first_done is not None:
             click.echo(err=True)  # the error's line starts below the progress bar, not on it
         raise
     totals = sorted(row.total for row in rows)
