@@ -68,6 +68,8 @@ def sub(request: pytest.FixtureRequest):
     proxy = session.proxies[request.param]
     yield proxy
     proxy.close()
+    if request.param + 1 < len(session.proxies):  # its tests come next: start its job now
+        getattr(session.proxies[request.param + 1], "start", lambda: None)()
 
 
 @pytest.fixture

@@ -123,6 +123,7 @@ class SubmissionProxy:
         self._submitted = 0  # how many of the plan's calls the job has been sent
         self._history: list[tuple[bool, bytes]] = []  # the calls this job was really asked
         self._started = self._learnt = False
+        self._loading: RunnerJob | None = None  # a job whose load reply is still to be read
         self.public = False  # set per test by the plugin
         self._load_problem: Text | None = None
         self._load_details: Text | str = ""
@@ -181,18 +182,21 @@ class SubmissionProxy:
         bans, and data carried in the code instead of computed."""
         if not self._source:
             return
-        if self._source_reader is None:
-            self._source_reader = SourceReader(self._source, self._module_file)
-        embedded = self._source_reader.embedded_data()
+        embedded = self._reader().embedded_data()
         if embedded:
             raise SubmissionProblem(t("{function} cannot be graded: {where}; a solution computes "
                                       "its answers, it does not carry data",
                                       function=function, where=embedded), kind=REFUSED)
         if not disabled:
             return
-        refusal = self._source_reader.refusal(function, disabled)
+        refusal = self._reader().refusal(function, disabled)
         if refusal:
             raise SubmissionProblem(refusal, kind=REFUSED)
+
+    def _reader(self) -> SourceReader:
+        if self._source_reader is None:
+            self._source_reader = SourceReader(self._source, self._module_file)
+        return self._source_reader
 
     def _send(self, function: str, request: dict) -> dict:
         """Deliver one call to the submission's job and return its raw reply."""
@@ -312,6 +316,19 @@ class SubmissionProxy:
             "{function} raised {error}", function=function, error=shown)
         return RemoteRaised.make(builtin, type_name, feedback, message)
 
+    def start(self) -> None:
+        """Start this submission's job before its first call (the previous submission's job
+        has been ended): the runner forks, imports the module and answers the foreseen public
+        calls while the checker finishes the previous submission's bookkeeping."""
+        if self._job is not None or self._started or self._load_problem is not None:
+            return
+        if self._source and self._reader().embedded_data():
+            return  # refused at its first call, never imported
+        try:
+            self._begin()
+        except (RunnerFailure, SandboxFailure):
+            self._job = self._loading = None  # the first call tries again and reports it
+
     def _ensure_job(self) -> RunnerJob:
         if self._load_problem is not None:
             raise SubmissionProblem(self._load_problem, self._load_details, kind=self._load_kind)
@@ -319,25 +336,46 @@ class SubmissionProxy:
             raise SubmissionProblem(
                 t("the time limit for grading this submission ({seconds} s) was used up by "
                   "earlier checks", seconds=f"{self._job_seconds:.0f}"), kind=TIME_LIMIT)
-        if self._job is not None and self.public and self._job_saw_hidden:
+        if self._job is not None and self._loading is None and self.public and \
+                self._job_saw_hidden:
             self._drop_job()
-        if self._job is not None:
-            if not self.public and not self._job_saw_hidden:
-                self._job_saw_hidden = True  # the hidden tests have begun: send theirs ahead
-                self._send_ahead(self._job)
-            return self._job
+        if self._job is None:
+            try:
+                self._begin()
+            except RunnerFailure as failure:
+                raise SandboxFailure(f"the grading runner could not start: {failure.reason}") \
+                    from None
+        if self._loading is not None:
+            self._finish_load()
+        if not self.public and not self._job_saw_hidden:
+            self._job_saw_hidden = True  # the hidden tests have begun: send theirs ahead
+            self._send_ahead(self._job)
+        return self._job
+
+    def _begin(self) -> None:
+        """Fork a job, send it the module and (the first time) the foreseen public calls; the
+        load's reply is read by ``_finish_load``."""
+        job = self._host.spawn(self._limits)
+        try:
+            job.submit(wire.encode({"op": "load", "module": self._module_file.removesuffix(".py"),
+                                    "filename": self._module_file, "source": self._source,
+                                    "files": self._helper_files}))
+        except RunnerFailure:
+            job.close(wait=False)
+            raise
+        self._job = self._loading = job
+        self._job_saw_hidden = False
+        if self._forecast is not None and self._forecast.calls and not self._started:
+            self._plan, self._submitted = self._forecast.calls, 0
+            self._send_ahead(job)
+        self._started = True
+
+    def _finish_load(self) -> None:
+        job, self._loading = self._loading, None
         seconds = min(self._call_seconds, self._remaining())
         try:
-            job = self._host.spawn(self._limits)
+            reply = job.take(time.monotonic() + seconds)
         except RunnerFailure as failure:
-            raise SandboxFailure(f"the grading runner could not start: {failure.reason}") from None
-        load = {"op": "load", "module": self._module_file.removesuffix(".py"),
-                "filename": self._module_file, "source": self._source,
-                "files": self._helper_files}
-        try:
-            reply = job.request(load, time.monotonic() + seconds)
-        except RunnerFailure as failure:
-            self._job = job
             self._drop_job()
             if failure.sandbox:
                 raise SandboxFailure(failure.reason) from None
@@ -348,21 +386,17 @@ class SubmissionProxy:
             self._load_kind = TIME_LIMIT if failure.timed_out else IMPORT_ERROR
             raise SubmissionProblem(self._load_problem, kind=self._load_kind) from None
         if reply.get("ok") is not True:
+            self._job = None
+            self._plan = None
             job.close()
             self._load_problem, self._load_details = describe_load_error(
                 self._module_file, reply.get("load_error"))
             self._load_kind = load_error_kind(reply.get("load_error"))
             raise SubmissionProblem(self._load_problem, self._load_details, kind=self._load_kind)
-        self._job, self._job_saw_hidden = job, not self.public
-        if self._forecast is not None and self._forecast.calls and not self._started:
-            self._plan, self._submitted = self._forecast.calls, 0
-            self._send_ahead(job)
-        self._started = True
-        return job
 
     def _drop_job(self) -> None:
         """End the job (the runner does, while we go on) and keep what it printed."""
-        job, self._job = self._job, None
+        job, self._job, self._loading = self._job, None, None
         if job is not None:
             job.close(wait=False)
             self._printed.append(job.printed())
