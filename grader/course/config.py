@@ -10,7 +10,7 @@ import ast
 import datetime as dt
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -427,3 +427,41 @@ GRADING_DEFAULTS: dict[str, tuple[Callable[[Any], Any], str, Any]] = {
     "output_kib": (_positive_int, "output_kib = 64", 64),
 }
 LESSON_KEYS = ("id", "title", "module", "points", "due", "helper_files", "preload", "disabled")
+
+
+def public_toml(course: Course, lessons: Sequence[Lesson] | None = None, *,
+                header: str = "The course, as released to students.") -> str:
+    """``course.toml`` as students may see it (the course, its limits, ``lessons`` (default:
+    every lesson) and the late policy; nothing of the instructor's), readable by this module."""
+    limits = course.limits
+    lines = [
+        f"# {header}", "",
+        "[course]", f"id = {_toml(course.id)}", f"name = {_toml(course.name)}",
+        f"languages = [{', '.join(map(_toml, course.languages))}]", "",
+        "[grading]", f"job_seconds = {limits.job_seconds:g}", f"call_seconds = {limits.call_seconds:g}",
+        f"memory_mb = {limits.memory_mb}", f"output_kib = {limits.output_kib}",
+    ]
+    for lesson in course.lessons if lessons is None else lessons:
+        lines += ["", "[[lessons]]", f"id = {_toml(lesson.id)}", f"title = {_toml(lesson.title)}",
+                  f"module = {_toml(lesson.module)}", f"points = {lesson.points:g}"]
+        if lesson.due is not None:
+            lines.append(f"due = {lesson.due.isoformat().replace('+00:00', 'Z')}")
+        if lesson.helper_files:
+            lines.append(f"helper_files = [{', '.join(map(_toml, lesson.helper_files))}]")
+        if lesson.preload:
+            lines.append(f"preload = [{', '.join(map(_toml, lesson.preload))}]")
+        if lesson.disabled:
+            entries = ", ".join(f"{_toml(function)} = [{', '.join(map(_toml, names))}]"
+                                for function, names in lesson.disabled)
+            lines.append(f"disabled = {{ {entries} }}")
+    late = course.late
+    lines += ["", "[late]", f"grace_minutes = {late.grace_minutes:g}",
+              f"penalty_per_day = {late.penalty_per_day:g}"]
+    if late.max_days_late is not None:
+        lines.append(f"max_days_late = {late.max_days_late:g}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml(text: str) -> str:
+    """A TOML basic string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

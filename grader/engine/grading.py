@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.course.classfolder import MAX_SUBMISSION_BYTES
 from grader.course.config import Course, Lesson, runner_preload
 from grader.course.errors import UserError
 from grader.course.results import SANDBOX_FAILURE, LessonResult
@@ -21,7 +22,6 @@ from grader.course.secret import grading_secret
 from grader.sandbox.host import JobLimits, RunnerHost
 
 PYTEST_INI = Path(__file__).resolve().parent.parent / "checker" / "pytest.ini"
-MAX_SUBMISSION_BYTES = 1024 * 1024
 
 
 class GradingError(UserError):

@@ -26,14 +26,13 @@ folder's public files go there, and the written notebook is checked for hidden-s
 from __future__ import annotations
 
 import ast
-import json
 import re
 import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.course.config import Course, CourseError, Lesson, load_course
+from grader.course.config import Course, CourseError, Lesson, load_course, public_toml
 from grader.course.errors import UserError
 from grader.course.files import write_atomic
 from grader.course.results import LessonResult, format_points
@@ -309,16 +308,9 @@ def build_notebook(course: Course, lesson: Lesson, cells: list[GradeCell], *, la
 def lesson_facts(course: Course, lesson: Lesson) -> str:
     """The lesson's public facts in course.toml's own format (the kernel reads them back
     with the course's parser): what the public cells need besides the checks."""
-    quote = json.dumps  # a JSON string is a TOML basic string
-    disabled = ", ".join(f"{quote(function)} = {quote(list(apis))}"
-                         for function, apis in lesson.disabled)
-    return (f"# The public facts of {lesson.id} from course.toml, for the check cells of "
-            f"{lesson.id}.ipynb\n# (written by `grader nbgrader export`).\n"
-            f"[course]\nid = {quote(course.id)}\nname = {quote(course.name)}\n\n"
-            f"[[lessons]]\nid = {quote(lesson.id)}\ntitle = {quote(lesson.title)}\n"
-            f"module = {quote(lesson.module)}\npoints = {float(lesson.points)!r}\n"
-            f"helper_files = {quote(list(lesson.helper_files))}\n"
-            f"disabled = {{ {disabled} }}\n")
+    return public_toml(course, [lesson], header=(
+        f"The public facts of {lesson.id} from course.toml, for the check cells of "
+        f"{lesson.id}.ipynb (written by `grader nbgrader export`)."))
 
 
 def notebook_files(course: Course, lesson: Lesson) -> list[Path]:

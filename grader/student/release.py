@@ -40,6 +40,7 @@ from grader.course.config import (
     HIDDEN_DIR,
     SOLUTIONS_DIR,
     Course,
+    public_toml,
 )
 from grader.course.errors import UserError
 from grader.course.hints import HINTS_FILE
@@ -128,7 +129,7 @@ def _write_package(course: Course, root: Path) -> None:
             shutil.copy2(source, package / entry)
     bundle = package / BUNDLE
     bundle.mkdir()
-    (bundle / COURSE_FILE).write_text(public_course_toml(course))
+    (bundle / COURSE_FILE).write_text(public_toml(course))
     if (course.root / HINTS_FILE).is_file():
         shutil.copy2(course.root / HINTS_FILE, bundle / HINTS_FILE)
     for lesson in course.lessons:
@@ -214,41 +215,6 @@ def write_wheel(tree: Path, out: Path, readme: str) -> Path:
 
 def _digest(data: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-
-
-def public_course_toml(course: Course) -> str:
-    """course.toml as students need it: the course, its limits, lessons and late policy."""
-    limits = course.limits
-    lines = [
-        "# The course, as released to students.", "",
-        "[course]", f"id = {_toml(course.id)}", f"name = {_toml(course.name)}",
-        f"languages = [{', '.join(map(_toml, course.languages))}]", "",
-        "[grading]", f"job_seconds = {limits.job_seconds:g}", f"call_seconds = {limits.call_seconds:g}",
-        f"memory_mb = {limits.memory_mb}", f"output_kib = {limits.output_kib}",
-    ]
-    for lesson in course.lessons:
-        lines += ["", "[[lessons]]", f"id = {_toml(lesson.id)}", f"title = {_toml(lesson.title)}",
-                  f"module = {_toml(lesson.module)}", f"points = {lesson.points:g}"]
-        if lesson.due is not None:
-            lines.append(f"due = {lesson.due.isoformat().replace('+00:00', 'Z')}")
-        if lesson.helper_files:
-            lines.append(f"helper_files = [{', '.join(map(_toml, lesson.helper_files))}]")
-        if lesson.preload:
-            lines.append(f"preload = [{', '.join(map(_toml, lesson.preload))}]")
-        if lesson.disabled:
-            entries = ", ".join(f"{function} = [{', '.join(map(_toml, names))}]"
-                                for function, names in lesson.disabled)
-            lines.append(f"disabled = {{ {entries} }}")
-    late = course.late
-    lines += ["", "[late]", f"grace_minutes = {late.grace_minutes:g}",
-              f"penalty_per_day = {late.penalty_per_day:g}"]
-    if late.max_days_late is not None:
-        lines.append(f"max_days_late = {late.max_days_late:g}")
-    return "\n".join(lines) + "\n"
-
-
-def _toml(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 # ---------------------------------------------------------------------- the leak check
