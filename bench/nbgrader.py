@@ -42,10 +42,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=4)
     parser.add_argument("--lesson", action="append", default=[])
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="build the course here and keep it (to profile either grader)")
     args = parser.parse_args()
     lessons = args.lesson or [f"lesson{n}" for n in range(1, 7)]
     with tempfile.TemporaryDirectory(prefix="bench-nbgrader-") as scratch:
-        tmp = Path(scratch)
+        tmp = Path(scratch) if args.keep is None else args.keep
+        tmp.mkdir(parents=True, exist_ok=True)
         course = copy_course(tmp / "course", lessons)
         course_id = "torch-fundamentals-copy"
         home, exchange = tmp / "nb", tmp / "exchange"
