@@ -8,6 +8,10 @@ student has it (stub, and filled with the reference), then lesson2's round trip:
 fetch and submit as students, collect, stock `autograde`, `generate_feedback`, then
 `grader nbgrader grade` (sandboxed) on the same submissions, nbgrader's CSV export, and
 `grader batch` on the same notebooks for gradebook.csv.
+
+A second module-scoped run does the same for the Chinese edition (`export --lang zh`, lesson2
+only, its own folder and exchange): what the notebook and its cells say, and the catalog that
+ships beside it.
 """
 
 from __future__ import annotations
@@ -106,11 +110,12 @@ def fill(release_nb: Path, source_nb: Path, how: str, course: Path) -> None:
 
 
 def course_copy(destination: Path, due: dict[str, dt.datetime]) -> Path:
-    """The whole course (its own course.toml: bans, points, late policy), some due dates moved."""
+    """The whole course (its own course.toml: bans, points, late policy, catalogs), some due
+    dates moved."""
     from grader.course.config import HIDDEN_DIR, load_course
     from grader.course.secret import grading_secret
 
-    for part in ("exercises", "solutions", str(HIDDEN_DIR)):
+    for part in ("exercises", "solutions", str(HIDDEN_DIR), "locale"):
         shutil.copytree(REPO / part, destination / part,
                         ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(REPO / "hints.toml", destination / "hints.toml")
@@ -152,6 +157,21 @@ def outputs(notebook_path: Path) -> dict[str, str]:
         for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")}
 
 
+def jupyter_env(tmp: Path) -> dict:
+    """The instructor's environment: the course venv's kernel, Jupyter's folders in ``tmp``."""
+    kernels = tmp / "jupyter" / "kernels" / "python3"
+    kernels.mkdir(parents=True)
+    (kernels / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (course venv)", "language": "python"}))
+    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+           "JUPYTER_DATA_DIR": str(tmp / "jupyter"), "JUPYTER_CONFIG_DIR": str(tmp / "jcfg"),
+           "JUPYTER_PATH": str(tmp / "jupyter"), "USER": "instructor", "LOGNAME": "instructor",
+           "PYTHONPATH": str(REPO)}
+    env.pop("TORCH_GRADER_COURSE", None)
+    return env
+
+
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     from grader.course.config import load_course
@@ -163,16 +183,7 @@ def hub(tmp_path_factory):
     exchange, home, elsewhere = tmp / "exchange", tmp / "nb", tmp / "elsewhere"
     exchange.mkdir()
     elsewhere.mkdir()
-    kernels = tmp / "jupyter" / "kernels" / "python3"
-    kernels.mkdir(parents=True)
-    (kernels / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (course venv)", "language": "python"}))
-    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-           "JUPYTER_DATA_DIR": str(tmp / "jupyter"), "JUPYTER_CONFIG_DIR": str(tmp / "jcfg"),
-           "JUPYTER_PATH": str(tmp / "jupyter"), "USER": "instructor", "LOGNAME": "instructor",
-           "PYTHONPATH": str(REPO)}
-    env.pop("TORCH_GRADER_COURSE", None)
+    env = jupyter_env(tmp)
     grader = [sys.executable, "-m", "grader.cli.instructor", "nbgrader"]
     nbg = [str(VENV_BIN / "nbgrader")]
     # the instructor exports from outside the course folder, naming it once
@@ -422,3 +433,254 @@ def test_the_course_is_read_from_the_nbgrader_folders_config(tmp_path):
     with pytest.raises(UserError, match="names the course folder /nowhere .* pass --course PATH"):
         course_for(tmp_path, None)
     assert course_for(tmp_path, REPO).root == REPO  # --course wins
+
+
+# ---------------------------------------------------------------------- the Chinese edition
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+# lesson2's reference with the factor 2 of dL/dw dropped (1-D x)
+FACTOR_TWO = ("dw = 2 * (x * residual).mean()", "dw = (x * residual).mean()")
+ZH_STUDENTS = ("reference", "stub", "factor2")
+
+
+def fill_zh(release_nb: Path, source_nb: Path, how: str) -> None:
+    if how == "stub":
+        return
+    fill_with_reference(release_nb, source_nb)
+    if how == "factor2":
+        notebook = nbformat.read(str(release_nb), as_version=4)
+        (cell,) = [c for c in solution_cells(notebook) if FACTOR_TWO[0] in c.source]
+        cell.source = cell.source.replace(*FACTOR_TWO)
+        nbformat.write(notebook, str(release_nb))
+
+
+@pytest.fixture(scope="module")
+def hub_zh(tmp_path_factory):
+    """`grader nbgrader export --lang zh` in a folder of its own (its own exchange), then
+    lesson2's round trip as for the English edition: generate, validate (stub, reference),
+    release, fetch, submit, collect, stock autograde, `grader nbgrader grade`."""
+    from grader.course.config import load_course
+
+    tmp = tmp_path_factory.mktemp("nbgrader-zh")
+    course_dir = course_copy(tmp / "course", {})
+    course = load_course(course_dir)
+    exchange, home, elsewhere = tmp / "exchange", tmp / "nb", tmp / "elsewhere"
+    exchange.mkdir()
+    elsewhere.mkdir()
+    env = jupyter_env(tmp)
+    grader = [sys.executable, "-m", "grader.cli.instructor", "nbgrader"]
+    nbg = [str(VENV_BIN / "nbgrader")]
+    run([*grader, "export", str(home), "--lang", "zh", "--exchange", str(exchange),
+         "--course", str(course_dir)], elsewhere, env)
+    run([*nbg, "generate_assignment", LESSON, "--force"], home, env)
+    student = {**env, "USER": "validator", "LOGNAME": "validator"}
+    checked = []
+    for kind in ("stub", "reference"):
+        folder = tmp / "validate" / kind / LESSON
+        shutil.copytree(home / "release" / LESSON, folder)
+        fill_zh(folder / f"{LESSON}.ipynb", home / "source" / LESSON / f"{LESSON}.ipynb", kind)
+        checked.append(folder / f"{LESSON}.ipynb")
+    validated = dict(zip(("stub", "reference"), validate_each(checked, tmp / "validate", student),
+                         strict=True))
+    run([*nbg, "release_assignment", LESSON, "--force"], home, env)
+    for name in ZH_STUDENTS:
+        senv = {**env, "USER": name, "LOGNAME": name}
+        workspace = tmp / "students" / name
+        workspace.mkdir(parents=True)
+        flags = [f"--Exchange.root={exchange}", f"--course={course.id}"]
+        run([*nbg, "fetch_assignment", LESSON, *flags], workspace, senv)
+        fill_zh(workspace / LESSON / f"{LESSON}.ipynb",
+                home / "source" / LESSON / f"{LESSON}.ipynb", name)
+        run([*nbg, "submit", LESSON, *flags, f"--student={name}"], workspace, senv)
+    run([*nbg, "collect", LESSON], home, env)
+    auto = run([*nbg, "autograde", LESSON], home, env)
+    stock = cell_scores(home, course.id, ZH_STUDENTS)
+    stock_outputs = {name: outputs(home / "autograded" / name / LESSON / f"{LESSON}.ipynb")
+                     for name in ZH_STUDENTS}
+    run([*grader, "grade", str(home), "--assignment", LESSON], elsewhere, env)
+    secure = cell_scores(home, course.id, ZH_STUDENTS)
+    return {"tmp": tmp, "home": home, "course": course, "validated": validated,
+            "stock": stock, "secure": secure, "stock_outputs": stock_outputs,
+            "autograde_log": auto.stderr}
+
+
+def test_the_chinese_edition_validates_and_grades_like_the_english_one(hub_zh):
+    from grader.course.i18n import render, t
+    from grader.jupyter.cells import grade_cells_in
+
+    course = hub_zh["course"]
+    lesson = course.lesson(LESSON)
+    reference, stub = hub_zh["validated"]["reference"], hub_zh["validated"]["stub"]
+    assert reference.startswith("Success! Your notebook passes all the tests."), reference
+    assert stub.startswith("VALIDATION FAILED"), stub
+    for function in course.stub_functions(lesson):  # "mse 还没有实现", in Chinese only
+        unimplemented = render(t("{function} is not implemented yet (it raises "
+                                 "NotImplementedError)", function=function), "zh")
+        assert f"{function} 还没有实现" in unimplemented and unimplemented.split("（")[0] in stub
+    assert "is not implemented yet" not in stub and "hidden_check(" not in stub
+    cells = grade_cells_in(nbformat.read(str(hub_zh["home"] / "source" / LESSON
+                                             / f"{LESSON}.ipynb"), 4))
+    assert sum(cell.points for cell in cells) == lesson.points
+    stock, secure = hub_zh["stock"], hub_zh["secure"]
+    assert stock["reference"] == {c.grade_id: c.points for c in cells}, hub_zh["autograde_log"][-3000:]
+    assert total(stock["stub"]) == 0
+    assert 0 < total(stock["factor2"]) < lesson.points
+    for name in ZH_STUDENTS:  # the sandboxed grade agrees with the kernel's
+        assert secure[name] == pytest.approx(stock[name]), name
+
+
+def test_the_chinese_notebook_reads_in_chinese(hub_zh):
+    from grader.course.config import parse_course
+    from grader.course.i18n import course_translations, render
+    from grader.jupyter.export import facts_file
+
+    course = hub_zh["course"]
+    lesson = course.lesson(LESSON)
+    folder = hub_zh["home"] / "source" / LESSON
+    notebook = nbformat.read(str(folder / f"{LESSON}.ipynb"), 4)
+    intro = notebook.cells[0].source
+    title = render(lesson.title, "zh", (course_translations(course, "zh"),))
+    assert HAN.search(title) and intro.startswith(f"**{title}**"), intro[:200]
+    assert "write each function in its answer cell" not in intro
+    notes = (course.exercise_dir(lesson) / "notes.zh.md").read_text(encoding="utf-8")
+    assert notes.splitlines()[0] in intro  # the notes' Chinese title line
+    assert "## 隐藏测试" in "".join(c.source for c in notebook.cells
+                                  if c.metadata["nbgrader"].get("grade_id") == "tests_heading")
+    graded = [c for c in notebook.cells if c.metadata["nbgrader"].get("grade")]
+    assert graded
+    for cell in graded:  # the comment in Chinese, the call as in English
+        comment = [line for line in cell.source.splitlines() if line.startswith("#")]
+        assert comment and HAN.search(comment[0]), cell.source
+        assert "of the lesson's" not in cell.source
+    assert parse_course(folder / facts_file(LESSON)).languages[0] == "zh"
+
+
+def test_a_chinese_public_cell_names_the_mistake_in_chinese(hub_zh):
+    from grader.checker.diagnose import FACTOR_TWO_MISSING
+    from grader.course.i18n import render
+
+    said = hub_zh["stock_outputs"]["factor2"]
+    mistake = render(FACTOR_TWO_MISSING, "zh")
+    assert HAN.search(mistake)
+    grad = said["public_mse_grad"]
+    assert grad.startswith("✗ ") and HAN.search(grad.splitlines()[0]), grad
+    assert mistake in grad and "factor 2" not in grad, grad
+    assert "mse_grad: 公开检查通过 " in grad and "public checks" not in grad, grad
+    assert said["public_predict"].startswith("✓ predict: 公开检查通过"), said["public_predict"]
+    # the hidden cells speak Chinese too (the course's catalogs, where the course is)
+    hidden = [text for grade_id, text in said.items() if not grade_id.startswith("public_") and text]
+    assert any(mistake in text for text in hidden), hidden
+    assert not any("factor 2" in text for text in hidden)
+
+
+def test_the_chinese_notebook_ships_only_public_catalog_words(hub_zh, tmp_path):
+    import gettext
+
+    from grader.jupyter.export import facts_file
+    from grader.student.release import find_leaks
+
+    course, home = hub_zh["course"], hub_zh["home"]
+    lesson = course.lesson(LESSON)
+    released = home / "release" / LESSON
+    assert {p.name for p in released.iterdir()} == {
+        f"{LESSON}.ipynb", facts_file(LESSON), course.public_checks_path(lesson).name, "locale"}
+    catalogs = {str(p.relative_to(released)) for p in (released / "locale").rglob("*") if p.is_file()}
+    assert catalogs == {f"locale/zh/LC_MESSAGES/{name}.mo" for name in (LESSON, "course")}
+    fetched = hub_zh["tmp"] / "students" / "reference" / LESSON / "locale" / "zh" / "LC_MESSAGES"
+    assert (fetched / f"{LESSON}.mo").is_file()  # students get it with the notebook
+
+    def ids(path: Path) -> set[str]:
+        with path.open("rb") as handle:
+            return {message for message in gettext.GNUTranslations(handle)._catalog if message}
+
+    hidden = (course.hidden_suite_dir(lesson) / "test_mse_hidden.py").read_text()
+    public = (course.exercise_dir(lesson) / "test_mse.py").read_text()
+    shipped = ids(released / "locale" / "zh" / "LC_MESSAGES" / f"{LESSON}.mo")
+    whole = ids(course.root / "locale" / "zh" / "LC_MESSAGES" / f"{LESSON}.mo")
+    only_hidden = {message for message in whole if message in hidden and message not in public}
+    assert only_hidden  # the course's own catalog has hidden-suite wording ...
+    assert not shipped & only_hidden  # ... the notebook's has none of it
+    assert any(message in public for message in shipped)
+    # nor any other hidden-suite or solution text (the notebook's cells as text files)
+    scan = tmp_path / "release-as-text" / LESSON
+    shutil.copytree(released, scan, ignore=shutil.ignore_patterns("*.ipynb"))
+    notebook = nbformat.read(str(released / f"{LESSON}.ipynb"), 4)
+    for kind, suffix in (("code", "py"), ("markdown", "md")):
+        (scan / f"notebook_{kind}.{suffix}").write_text("\n\n".join(
+            c.source for c in notebook.cells if c.cell_type == kind))
+    assert find_leaks(course, scan.parent) == []
+
+
+def test_graded_cells_comment_in_their_language_and_call_the_same():
+    from grader.jupyter.cells import (
+        COMMENT_WIDTH,
+        HIDDEN,
+        PUBLIC,
+        GradeCell,
+        _the_call,
+        cell_source,
+    )
+    from grader.reports.text import display_width
+
+    cells = [GradeCell("public_mse_grad", PUBLIC, "mse_grad", ("test_a", "test_b[1-2]"), 1.25),
+             GradeCell("test_mse_grad_hidden", HIDDEN, "test_mse_grad_hidden",
+                       ("test_mse_grad_hidden",), 0.5)]
+    english = ["Public checks of mse_grad (1.25 of the lesson's 10 points): the checks in "
+               "test_mse.py beside this notebook, with the messages `course check` prints. "
+               "Validate passes only when every check passes; the hidden tests run when your "
+               "notebook is graded.",
+               "Hidden test test_mse_grad_hidden (0.5 of the lesson's 10 points): it runs on your "
+               "functions when your notebook is graded; its checks are not shown."]
+    for cell, words in zip(cells, english, strict=True):
+        en = cell_source(LESSON, "test_mse.py", 10.0, cell)
+        zh = cell_source(LESSON, "test_mse.py", 10.0, cell, lang="zh")
+        code = [[line for line in text.splitlines() if not line.startswith("#")] for text in (en, zh)]
+        assert code[0] == code[1] and _the_call(zh) == _the_call(en) is not None
+        en_comment = [line[2:] for line in en.splitlines() if line.startswith("# ")]
+        zh_comment = [line[2:] for line in zh.splitlines() if line.startswith("# ")]
+        assert " ".join(en_comment) == words  # the English as it always was
+        assert all(HAN.search(line) for line in zh_comment) and not HAN.search(en)
+        assert all(display_width(line) <= COMMENT_WIDTH for line in zh_comment), zh_comment
+        assert cell.subject in "".join(zh_comment)
+
+
+def test_the_release_and_the_export_ship_catalogs_with_one_writer(tmp_path):
+    import gettext
+
+    from grader.course.config import COURSE_FILE, EXERCISES_DIR, load_course
+    from grader.course.hints import HINTS_FILE
+    from grader.course.i18n import PUBLIC_SOURCES, write_public_catalogs
+    from grader.student import release
+
+    assert PUBLIC_SOURCES == (EXERCISES_DIR, HINTS_FILE, COURSE_FILE)
+    assert release.write_public_catalogs is write_public_catalogs
+    assert not hasattr(release, "_write_catalogs")
+    course = load_course(REPO)
+    written = write_public_catalogs(course, tmp_path, domains=(LESSON,), languages=("zh",))
+    assert written == [tmp_path / "zh" / "LC_MESSAGES" / f"{LESSON}.mo"]
+    with written[0].open("rb") as handle:
+        shipped = set(gettext.GNUTranslations(handle)._catalog)
+    hidden = (course.hidden_suite_dir(course.lesson(LESSON)) / "test_mse_hidden.py").read_text()
+    public = (course.exercise_dir(course.lesson(LESSON)) / "test_mse.py").read_text()
+    assert not [m for m in shipped if m and m in hidden and m not in public]
+    assert len(write_public_catalogs(course, tmp_path / "all")) == len(
+        list((REPO / "locale").glob("*/LC_MESSAGES/*.po")))
+
+
+def test_export_takes_only_the_courses_languages(tmp_path):
+    from click.testing import CliRunner
+
+    from grader.cli.instructor import main
+    from grader.course.config import load_course
+    from grader.jupyter.export import NbgraderError, export
+
+    result = CliRunner().invoke(main, ["nbgrader", "export", str(tmp_path / "out"), "--lang",
+                                       "fr", "--course", str(REPO)])
+    assert result.exit_code == 2 and "'fr' is not one of 'en', 'zh'" in result.output
+    assert not (tmp_path / "out").exists()
+    # a lesson without its catalog in that language: refused before anything is written
+    course = load_course(course_copy(tmp_path / "course", {}))
+    (course.root / "locale" / "zh" / "LC_MESSAGES" / f"{LESSON}.po").unlink()
+    with pytest.raises(NbgraderError, match=f"{LESSON} has no zh catalog"):
+        export(course, tmp_path / "out", lang="zh")
+    assert not (tmp_path / "out").exists()

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from grader.cli.common import UNSAFE_OPTION, pick_lessons
+from grader.course.i18n import LANGUAGES
 
 COURSE_OPTION = click.option(
     "--course", "course_path", type=click.Path(path_type=Path), default=None,
@@ -27,20 +28,25 @@ COURSE_OPTION = click.option(
               help="The nbgrader exchange folder written into nbgrader_config.py "
                    "(default: the one OUT's nbgrader_config.py names, else "
                    "/srv/nbgrader/exchange).")
+@click.option("--lang", "lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="The notebooks' language: their text, notes, graded cells' comments and what "
+                   "the checks print (zh: the Chinese edition, with the lessons' compiled "
+                   "catalogs beside each notebook).")
 @COURSE_OPTION
-def export(out: Path, exchange: str | None, course_path: Path | None) -> None:
+def export(out: Path, exchange: str | None, lang: str, course_path: Path | None) -> None:
     """Write an nbgrader course folder to OUT: nbgrader_config.py and source/<lesson>/.
 
     Notebooks hold the reference between BEGIN/END SOLUTION, a locked cell with each
     function's public checks, and locked cells that run the hidden suites from this course
-    folder at grading time; no hidden test text goes into OUT.
+    folder at grading time; no hidden test text goes into OUT. With --lang the notebooks
+    speak that language.
     """
     from grader.jupyter.export import DEFAULT_EXCHANGE, course_for, recorded
     from grader.jupyter.export import export as export_course
 
     course = course_for(out, course_path)
     exchange = exchange or recorded(out).get("exchange") or DEFAULT_EXCHANGE
-    files = export_course(course, out, exchange=exchange)
+    files = export_course(course, out, exchange=exchange, lang=lang)
     click.echo(f"Wrote {len(files)} files to {out} for the course in {course.root}: "
                f"nbgrader_config.py and source/ for {len(course.lessons)} lessons.")
     click.echo(f"Next, in {out}: nbgrader generate_assignment LESSON, then release_assignment.")

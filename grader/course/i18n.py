@@ -35,6 +35,10 @@ PACKAGE_DOMAIN = "grader"
 COURSE_DOMAIN = "course"
 CLICK_DOMAIN = "click"  # click's own words, extracted from its source
 LOCALE_DIR = "locale"  # inside a course folder
+# What students have of a course folder, where catalog messages come from: the exercise
+# folders, the hints and the course file (grader.course.config's EXERCISES_DIR and
+# COURSE_FILE, grader.course.hints' HINTS_FILE; both modules import this one).
+PUBLIC_SOURCES = ("exercises", "hints.toml", "course.toml")
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for translation only"
@@ -152,6 +156,50 @@ def course_translations(course, language: str, lesson_id: str | None = None):
 def lesson_catalogs(course, language: str, lesson_id: str) -> tuple:
     """What ``render`` takes for one lesson's words in ``language`` (nothing for English)."""
     return () if language == "en" else (course_translations(course, language, lesson_id),)
+
+
+def write_public_catalogs(course, out: Path, domains: Iterable[str] | None = None,
+                          languages: Iterable[str] | None = None) -> list[Path]:
+    """The course's translations, compiled into ``out`` (a locale folder:
+    ``out/<lang>/LC_MESSAGES/<domain>.mo``), with only the messages public files use.
+
+    A lesson's catalog also translates its hidden suites' words (for the instructor's
+    feedback files); those never leave the course: a message stays only if a public file (an
+    exercise folder, ``hints.toml``, ``course.toml``) is among its sources. ``domains`` and
+    ``languages`` (default: every catalog of the course) pick the catalogs. Returns the files
+    written. The student release and the nbgrader export both ship catalogs this way.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    source = course.root / LOCALE_DIR
+    wanted_domains = None if domains is None else set(domains)
+    wanted_languages = None if languages is None else set(languages)
+    written = []
+    for po in sorted(source.glob("*/LC_MESSAGES/*.po")):
+        language = po.relative_to(source).parts[0]
+        if ((wanted_domains is not None and po.stem not in wanted_domains)
+                or (wanted_languages is not None and language not in wanted_languages)):
+            continue
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in list(catalog):
+            if message.id and not any(is_public_source(file) for file, _ in message.locations):
+                catalog.delete(message.id, message.context)
+        target = out / po.relative_to(source).with_suffix(".mo")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as handle:
+            write_mo(handle, catalog)
+        written.append(target)
+    return written
+
+
+def is_public_source(file: str) -> bool:
+    """Whether a catalog message's source file (a path relative to the course folder) is one
+    students have: an exercise folder's file, ``hints.toml`` or ``course.toml``."""
+    exercises, hints, course_file = PUBLIC_SOURCES
+    first = Path(file).parts[0] if Path(file).parts else ""
+    return first == exercises or file in (hints, course_file)
 
 
 # ---------------------------------------------------------------------- the current language

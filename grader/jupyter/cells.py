@@ -20,16 +20,21 @@ the sandboxed grader and the gradebook agree on every cell.
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from grader.course.i18n import render, t
 from grader.course.results import TestResult, format_points
+from grader.reports.text import display_width
 
 PUBLIC, HIDDEN = "public", "hidden"
 GRID = 2 ** 16
 PUBLIC_CALL, HIDDEN_CALL = "public_checks", "hidden_check"
 PUBLIC_PREFIX = "public_"  # a public cell's grade_id: public_<function>
+COMMENT_WIDTH = 92  # a graded cell's comment lines, after "# "
+NO_LINE_START = set("，。、；：？！）》」』”’,.;:?!)]}")  # punctuation that ends a line, never starts one
 
 
 @dataclass(frozen=True)
@@ -146,24 +151,48 @@ def plan_cells(lesson_points: float, functions: Sequence[str],
 # ---------------------------------------------------------------------- cell source
 
 
-def cell_source(lesson_id: str, checks_file: str, lesson_points: float, cell: GradeCell) -> str:
-    """The code of a graded cell: a comment for the student, then the one call it makes."""
-    share = f"{format_points(cell.points)} of the lesson's {format_points(lesson_points)} points"
+def cell_source(lesson_id: str, checks_file: str, lesson_points: float, cell: GradeCell, *,
+                lang: str = "en") -> str:
+    """The code of a graded cell: a comment for the student (in ``lang``), then the one call
+    it makes (the same in every language: ``grade_cells_in`` reads it back)."""
+    points, total = format_points(cell.points), format_points(lesson_points)
     if cell.kind == PUBLIC:
-        comment = (f"Public checks of {cell.subject} ({share}): the checks in {checks_file} "
-                   f"beside this notebook, with the messages `course check` prints. Validate "
-                   f"passes only when every check passes; the hidden tests run when your "
-                   f"notebook is graded.")
+        comment = t("Public checks of {function} ({points} of the lesson's {total} points): the "
+                    "checks in {checks} beside this notebook, with the messages `course check` "
+                    "prints. Validate passes only when every check passes; the hidden tests run "
+                    "when your notebook is graded.",
+                    function=cell.subject, points=points, total=total, checks=checks_file)
         listed = "".join(f"    {check!r},\n" for check in cell.checks)
         call = (f"{PUBLIC_CALL}({lesson_id!r}, {cell.subject!r}, globals(), "
                 f"points={cell.points!r}, checks=[\n{listed}])")
     else:
-        comment = (f"Hidden test {cell.subject} ({share}): it runs on your functions when your "
-                   f"notebook is graded; its checks are not shown.")
+        comment = t("Hidden test {test} ({points} of the lesson's {total} points): it runs on "
+                    "your functions when your notebook is graded; its checks are not shown.",
+                    test=cell.subject, points=points, total=total)
         call = f"{HIDDEN_CALL}({lesson_id!r}, {cell.subject!r}, globals(), points={cell.points!r})"
     name = PUBLIC_CALL if cell.kind == PUBLIC else HIDDEN_CALL
-    lines = [f"# {line}" for line in textwrap.wrap(comment, width=92)]
+    lines = [f"# {line}" for line in wrap(comment.render(lang), COMMENT_WIDTH, lang)]
     return "\n".join([*lines, f"from grader.jupyter.kernel import {name}", call])
+
+
+def wrap(text: str, width: int, lang: str = "en") -> list[str]:
+    """``text`` in lines of at most ``width`` terminal columns. English breaks at spaces
+    (``textwrap``); Chinese, which has none, between any two characters (a Chinese character
+    takes two columns), never before closing punctuation nor inside a run of code."""
+    if lang == "en":
+        return textwrap.wrap(text, width=width)
+    lines: list[str] = []
+    line, space = "", ""
+    for token in re.findall(r"\s+|[!-~]+|.", text):
+        if token.isspace():
+            space = " " if line else ""
+            continue
+        joined = line + space + token
+        if line and display_width(joined) > width and token not in NO_LINE_START:
+            lines.append(line)
+            joined = token
+        line, space = joined, ""
+    return [*lines, line] if line else lines
 
 
 def grade_cells_in(notebook) -> list[GradeCell]:
@@ -209,23 +238,36 @@ def _the_call(source: str) -> tuple[str, str, dict] | None:
 # ---------------------------------------------------------------------- what a cell shows
 
 
-def public_report(function: str, cases: Sequence[TestResult]) -> str:
-    """A public cell's output: as ``course check`` words it, for one function's checks."""
+def public_report(function: str, cases: Sequence[TestResult], language: str = "en",
+                  catalogs: tuple = ()) -> str:
+    """A public cell's output: as ``course check`` words it, for one function's checks, in
+    ``language`` (``catalogs``: the lesson's, from ``lesson_catalogs``)."""
     failed = [test for test in cases if not test.passed]
     passed = len(cases) - len(failed)
-    summary = f"{function}: {passed}/{len(cases)} public checks passed"
+
+    def say(message) -> str:
+        return render(message, language, catalogs)
+
     if not failed:
-        return f"✓ {summary} — hidden tests run at grading."
+        return f"✓ {function}: " + say(t("{passed}/{total} public checks passed — hidden tests "
+                                         "run at grading.", passed=passed, total=len(cases)))
     first = failed[0]
-    lines = [f"✗ {first.description}", *(f"    {part}" for part in first.student_text().splitlines())]
-    lines += ["", summary]
-    others = list(dict.fromkeys(test.description for test in failed[1:]
-                                if test.description != first.description))
-    lines += [f"  also failing: {description}" for description in others]
+    lines = [f"✗ {first.description_in(language, catalogs)}",
+             *(f"    {part}" for part in first.student_text(language, catalogs).splitlines())]
+    lines += ["", f"{function}: " + say(t("{passed}/{total} public checks passed",
+                                          passed=passed, total=len(cases)))]
+    shown = first.description_in(language, catalogs)
+    others = list(dict.fromkeys(description for description in (
+        test.description_in(language, catalogs) for test in failed[1:]) if description != shown))
+    lines += ["  " + say(t("also failing: {check}", check=description)) for description in others]
     return "\n".join(lines)
 
 
-def hidden_report(cases: Sequence[TestResult]) -> str:
-    """A hidden cell's output: each failing case with the check's own words only."""
-    lines = [f"✗ {test.name}: {test.feedback}" for test in cases if not test.passed]
-    return "\n".join(lines) if lines else f"all {len(cases)} cases passed"
+def hidden_report(cases: Sequence[TestResult], language: str = "en", catalogs: tuple = ()) -> str:
+    """A hidden cell's output: each failing case with the check's own words only, in
+    ``language`` (``catalogs``: the lesson's, with its hidden suites' words)."""
+    lines = [f"✗ {test.name}: {test.feedback_in(language, catalogs)}"
+             for test in cases if not test.passed]
+    if lines:
+        return "\n".join(lines)
+    return render(t("all {count} cases passed", count=len(cases)), language, catalogs)

@@ -10,6 +10,8 @@ Layout written to ``OUT``::
     source/<lesson>/<lesson>.course.toml  the lesson's public facts from course.toml
     source/<lesson>/<helper files>        the rest of the exercise folder (lesson6's model,
                                           data and its licence)
+    source/<lesson>/locale/<lang>/...     (``--lang`` other than English) the lesson's and the
+                                          course's compiled catalogs, public messages only
 
 Each function's cell is the stub's signature, docstring and TODO message with the reference
 body between ``### BEGIN SOLUTION`` / ``### END SOLUTION`` (private helpers and constants of
@@ -21,6 +23,13 @@ add up to the lesson's ``points``. The hidden cells hold no test source: they ca
 ``TORCH_GRADER_COURSE`` environment variable that ``nbgrader_config.py`` sets. nbgrader copies
 every non-notebook file of ``source/`` into the student release, so only the exercise
 folder's public files go there, and the written notebook is checked for hidden-suite text.
+
+A translated edition (``lang``, e.g. ``zh``) writes the notebook's words from ``TEXT[lang]``,
+the notes from ``notes.<lang>.md``, the lesson's title through the course's catalog and the
+graded cells' comments in that language; the facts file lists ``lang`` first among the
+course's languages, which is how the kernel knows the notebook's language, and ``locale/``
+beside the notebook holds the catalogs the kernel renders the checks' words with (filtered as
+``grader release`` filters them: never a hidden suite's wording).
 """
 
 from __future__ import annotations
@@ -29,14 +38,29 @@ import ast
 import re
 import shutil
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from grader.course.config import Course, CourseError, Lesson, load_course, public_toml
+from grader.course.config import (
+    Course,
+    CourseError,
+    Lesson,
+    load_course,
+    parse_course,
+    public_toml,
+)
 from grader.course.errors import UserError
 from grader.course.files import write_atomic
+from grader.course.i18n import (
+    COURSE_DOMAIN,
+    LOCALE_DIR,
+    lesson_catalogs,
+    normalise,
+    render,
+    write_public_catalogs,
+)
 from grader.course.results import LessonResult, format_points
-from grader.jupyter.cells import HIDDEN, PUBLIC, GradeCell, cell_source, plan_cells
+from grader.jupyter.cells import HIDDEN, PUBLIC, GradeCell, cell_source, plan_cells, wrap
 
 COURSE_ENV = "TORCH_GRADER_COURSE"
 CONFIG_FILE = "nbgrader_config.py"
@@ -46,11 +70,13 @@ SCHEMA_VERSION = 3
 NOTES_FILE = "notes.md"
 
 # Everything the notebook says besides the lesson's own text, per language (the seam for
-# translated editions: a language adds its entry here and its notes.<lang>.md).
+# translated editions: a language adds its entry here, its notes.<lang>.md, and its catalogs
+# in locale/; the graded cells' words are gettext messages of the package).
 TEXT = {
     "en": {
         "module": "the cells below",  # the notes name the module file; notebooks have cells
         "notes_above": "the notes above",  # the TODO messages point at notes.md
+        "see_section": "see the notes above, section {section}",  # (their usual words)
         "intro": (
             "**{title}** — write each function in its answer cell below (only inside the "
             "function; keep its name and signature). Together your answer cells are the module "
@@ -64,6 +90,25 @@ TEXT = {
             "## Hidden tests ({points} of the lesson's {total} points)\n\n"
             "One locked cell per hidden test. They need the course's hidden suites, which exist "
             "only where your notebook is graded: here they only say so."
+        ),
+    },
+    "zh": {
+        "module": "下面的单元格",
+        "notes_above": "上面的讲义",
+        "see_section": "见上面讲义中的 {section} 一节",  # the notes' headings keep the English
+        "intro": (
+            "**{title}** —— 在下面每个函数的答案单元格里写出这个函数（只改函数内部，函数名和"
+            "签名保持不变）。你的所有答案单元格合在一起，就是要评分的模块 `{module}`，所以提示"
+            "信息里说到 `{module}` 时，指的就是这些单元格。\n\n"
+            "每个函数后面都有一个锁定的单元格，运行这个函数的公开检查（本笔记本旁边的 {checks}），"
+            "提示信息和 `course check` 打印的一样：每次修改之后都运行一下。只有全部公开检查都通过，"
+            "**Validate** 才会通过。末尾那些锁定的单元格是隐藏测试：它们在你的笔记本评分时运行。"
+            "\n\n"
+        ),
+        "hidden_heading": (
+            "## 隐藏测试（占本课 {total} 分中的 {points} 分）\n\n"
+            "每个隐藏测试一个锁定的单元格。它们需要课程的隐藏测试集，而隐藏测试集只在给你的笔记本"
+            "评分的地方才有：在这里，它们只会说明这一点。"
         ),
     },
 }
@@ -149,8 +194,11 @@ def _todo_lines(stub_node: ast.FunctionDef, indent: str, lang: str) -> list[str]
                 and ast.unparse(node.exc.func).endswith("NotImplementedError") and node.exc.args
                 and isinstance(node.exc.args[0], ast.Constant)
                 and isinstance(node.exc.args[0].value, str)):
-            message = node.exc.args[0].value.replace(NOTES_FILE, TEXT[lang]["notes_above"])
-            return textwrap.wrap(message, width=max(40, 96 - len(indent) - 2))
+            message = re.sub(rf"\bsee {re.escape(NOTES_FILE)}, section (.+)$",
+                             lambda found: TEXT[lang]["see_section"].format(section=found[1]),
+                             node.exc.args[0].value)
+            message = message.replace(NOTES_FILE, TEXT[lang]["notes_above"])
+            return wrap(message, max(40, 96 - len(indent) - 2), lang)
     return []
 
 
@@ -250,10 +298,19 @@ def notebook_notes(course: Course, lesson: Lesson, *, lang: str = "en") -> str:
     name = NOTES_FILE if lang == "en" else f"notes.{lang}.md"
     path = course.exercise_dir(lesson) / name
     if not path.is_file():
-        return f"# {lesson.title}\n"
+        return f"# {lesson_title(course, lesson, lang)}\n"
     text = path.read_text(encoding="utf-8")
-    mention = re.compile(rf"(?:\b(?:your|the)\s+)?`?(?<![\w./-]){re.escape(lesson.module)}\b`?")
+    module = rf"`?(?<![\w./-]){re.escape(lesson.module)}\b`?"
+    if lang == "en":
+        mention = re.compile(rf"(?:\b(?:your|the)\s+)?{module}")
+    else:  # no space between the cells' name and the words around it
+        mention = re.compile(rf"(?:(?<=[^\x00-\x7f]) )?{module}(?: (?=[^\x00-\x7f]))?")
     return mention.sub(TEXT[lang]["module"], text)
+
+
+def lesson_title(course: Course, lesson: Lesson, lang: str = "en") -> str:
+    """The lesson's title in ``lang`` (through the course's catalog)."""
+    return render(lesson.title, lang, lesson_catalogs(course, lang, lesson.id))
 
 
 def grade_cells(course: Course, lesson: Lesson, reference: LessonResult) -> list[GradeCell]:
@@ -277,13 +334,14 @@ def build_notebook(course: Course, lesson: Lesson, cells: list[GradeCell], *, la
     checks_file = course.public_checks_path(lesson).name
     stub_tree = ast.parse(course.stub_source(lesson))
     about = ast.get_docstring(stub_tree) or ""
-    intro = text["intro"].format(title=lesson.title, module=lesson.module, checks=f"`{checks_file}`")
+    intro = text["intro"].format(title=lesson_title(course, lesson, lang), module=lesson.module,
+                                 checks=f"`{checks_file}`")
     intro += f"```\n{about}\n```\n\n" if about else ""
     notebook_cells = [v4.new_markdown_cell(intro + notebook_notes(course, lesson, lang=lang),
                                            metadata=_meta(locked=True, grade_id="notes"))]
 
     def graded(cell: GradeCell):
-        return v4.new_code_cell(cell_source(lesson.id, checks_file, lesson.points, cell),
+        return v4.new_code_cell(cell_source(lesson.id, checks_file, lesson.points, cell, lang=lang),
                                 metadata=_meta(grade=True, locked=True, grade_id=cell.grade_id,
                                                points=cell.points))
 
@@ -305,12 +363,48 @@ def build_notebook(course: Course, lesson: Lesson, cells: list[GradeCell], *, la
     return notebook
 
 
-def lesson_facts(course: Course, lesson: Lesson) -> str:
+def lesson_facts(course: Course, lesson: Lesson, lang: str = "en") -> str:
     """The lesson's public facts in course.toml's own format (the kernel reads them back
-    with the course's parser): what the public cells need besides the checks."""
-    return public_toml(course, [lesson], header=(
+    with the course's parser): what the public cells need besides the checks, and (first of
+    ``[course] languages``) the notebook's language."""
+    languages = (lang, *(language for language in course.languages if language != lang))
+    return public_toml(replace(course, languages=languages), [lesson], header=(
         f"The public facts of {lesson.id} from course.toml, for the check cells of "
         f"{lesson.id}.ipynb (written by `grader nbgrader export`)."))
+
+
+def notebook_language(facts_course: Course) -> str:
+    """A notebook's language: the first of its facts file's ``[course] languages``."""
+    return normalise((facts_course.languages or ("en",))[0]) or "en"
+
+
+def language_beside(folder: Path, lesson_id: str) -> str:
+    """The language of the lesson's notebook in ``folder``, from the facts file beside it
+    ("en" when there is none)."""
+    facts = Path(folder) / facts_file(lesson_id)
+    try:
+        return notebook_language(parse_course(facts)) if facts.is_file() else "en"
+    except (CourseError, OSError):
+        return "en"
+
+
+def catalog_file(lesson_id: str, lang: str) -> str:
+    """The lesson's compiled catalog in ``lang``, relative to its notebook's folder."""
+    return f"{LOCALE_DIR}/{lang}/LC_MESSAGES/{lesson_id}.mo"
+
+
+def notebook_catalogs(course: Course, lesson: Lesson, folder: Path, lang: str) -> list[Path]:
+    """``folder/locale/``: the lesson's (and the course's) compiled catalogs in ``lang``,
+    with only the messages public files use, as the student release ships them. Nothing
+    for English."""
+    if lang == "en":
+        return []
+    return write_public_catalogs(course, folder / LOCALE_DIR,
+                                 domains=(lesson.id, COURSE_DOMAIN), languages=(lang,))
+
+
+def _catalog_source(course: Course, lesson: Lesson, lang: str) -> Path:
+    return course.root / LOCALE_DIR / lang / "LC_MESSAGES" / f"{lesson.id}.po"
 
 
 def notebook_files(course: Course, lesson: Lesson) -> list[Path]:
@@ -386,6 +480,10 @@ def export(course: Course, out: Path, *, exchange: str = DEFAULT_EXCHANGE,
         for helper in course.helper_paths(lesson):
             if not helper.is_file():
                 raise CourseError(f"{lesson.id} needs {helper}, which is missing")
+        if lang != "en" and not _catalog_source(course, lesson, lang).is_file():
+            raise NbgraderError(f"{lesson.id} has no {lang} catalog "
+                                f"({_catalog_source(course, lesson, lang)}): run "
+                                f"`bash scripts/i18n.sh {lesson.id}` and translate it first")
     references = reference_results(course, lessons)
     texts = {}
     for lesson in lessons:
@@ -403,8 +501,9 @@ def export(course: Course, out: Path, *, exchange: str = DEFAULT_EXCHANGE,
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
         write_atomic(folder / f"{lesson.id}.ipynb", texts[lesson.id])
-        write_atomic(folder / facts_file(lesson.id), lesson_facts(course, lesson))
+        write_atomic(folder / facts_file(lesson.id), lesson_facts(course, lesson, lang))
         written += [folder / f"{lesson.id}.ipynb", folder / facts_file(lesson.id)]
+        written += notebook_catalogs(course, lesson, folder, lang)
         for path in notebook_files(course, lesson):
             shutil.copy2(path, folder / path.name)
             written.append(folder / path.name)

@@ -12,6 +12,11 @@ the exported ``nbgrader_config.py`` for the kernels ``nbgrader autograde`` start
 returns the points one hidden test earned. Where the hidden suites are not (a student's
 server) it only says that the test runs at grading.
 
+Both speak the notebook's language: the first of ``[course] languages`` in the facts file
+(``grader nbgrader export --lang`` puts it first). ``public_checks`` renders the checks' words
+with the compiled catalogs in ``locale/`` beside the notebook (public messages only, written by
+the export); ``hidden_check`` with the course's own catalogs.
+
 Each suite runs once per kernel state: the result is kept until a function is redefined or
 a check file changes. The kernel also runs the student's code, so none of this is more
 trustworthy than the student: ``grader nbgrader grade`` (grader.jupyter.grade) is the
@@ -33,6 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from grader.course.i18n import lesson_catalogs, render, t
 from grader.course.results import LessonResult, format_points
 from grader.jupyter.cells import (
     HIDDEN,
@@ -43,7 +49,13 @@ from grader.jupyter.cells import (
     public_report,
     score_of,
 )
-from grader.jupyter.export import COURSE_ENV, facts_file
+from grader.jupyter.export import (
+    COURSE_ENV,
+    catalog_file,
+    facts_file,
+    language_beside,
+    notebook_language,
+)
 
 _results: dict[tuple, tuple[object, LessonResult]] = {}  # (kind, where, lesson) -> latest
 
@@ -55,7 +67,9 @@ def _mode() -> str:
 
 def public_checks(lesson_id: str, function: str, namespace: dict, *, points: float,
                   checks: Sequence[str]):
-    """Run ``function``'s public checks on the notebook's functions and show the outcome.
+    """Run ``function``'s public checks on the notebook's functions and show the outcome, in
+    the notebook's language (the first of the facts file's ``languages``, with the lesson's
+    compiled catalog from ``locale/`` beside the notebook).
 
     Returns the points earned under ``nbgrader autograde``, None otherwise.
     """
@@ -64,15 +78,17 @@ def public_checks(lesson_id: str, function: str, namespace: dict, *, points: flo
     folder = Path.cwd()
     facts = folder / facts_file(lesson_id)
     if not facts.is_file():
-        raise FileNotFoundError(f"{facts.name} is not in {folder}: the check cells need the "
-                                f"files that came with this notebook (fetch it again)")
+        raise FileNotFoundError(_missing(facts.name, folder, "en", ()))
     facts_course = parse_course(facts)
     lesson = facts_course.lesson(lesson_id)
+    language = notebook_language(facts_course)
+    # the notebook's folder as the course's root: its locale/ is the one the export wrote
+    catalogs = lesson_catalogs(replace(facts_course, root=folder), language, lesson_id)
     names = [facts_course.public_checks_path(lesson).name, *lesson.helper_files]
-    missing = [name for name in names if not (folder / name).is_file()]
+    needed = [*names, *([catalog_file(lesson_id, language)] if language != "en" else [])]
+    missing = [name for name in needed if not (folder / name).is_file()]
     if missing:
-        raise FileNotFoundError(f"{missing[0]} is not in {folder}: the check cells need the "
-                                f"files that came with this notebook (fetch it again)")
+        raise FileNotFoundError(_missing(missing[0], folder, language, catalogs))
     files = {name: (folder / name).read_bytes() for name in names}
     digest = hashlib.sha256(facts.read_bytes() + b"".join(
         hashlib.sha256(data).digest() for data in files.values())).hexdigest()
@@ -96,31 +112,40 @@ def public_checks(lesson_id: str, function: str, namespace: dict, *, points: flo
     cell = GradeCell(f"public_{function}", PUBLIC, function, tuple(checks), points)
     cases = cases_of(cell, result.tests)
     if not cases:
-        raise LookupError(f"{names[0]} beside this notebook has none of the checks this cell "
-                          f"runs: fetch the notebook and its files again")
-    report = public_report(function, cases)
+        raise LookupError(render(t(
+            "{checks} beside this notebook has none of the checks this cell runs: fetch the "
+            "notebook and its files again", checks=names[0]), language, catalogs))
+    report = public_report(function, cases, language, catalogs)
     if _mode() == "autograde":
         print(report)
         return score_of(cell, cases)
-    print(report, file=sys.stderr if any(not t.passed for t in cases) else sys.stdout)
+    print(report, file=sys.stderr if any(not case.passed for case in cases) else sys.stdout)
     return None
+
+
+def _missing(name: str, folder: Path, language: str, catalogs: tuple) -> str:
+    return render(t("{name} is not in {folder}: the check cells need the files that came with "
+                    "this notebook (fetch it again)", name=name, folder=str(folder)),
+                  language, catalogs)
 
 
 def hidden_check(lesson_id: str, test: str, namespace: dict, *, points: float):
     """The points hidden test ``test`` (all its cases) earned on the notebook's functions.
 
     Where the hidden suites are not reachable it only says so and returns None; under
-    ``nbgrader autograde`` that is an error, so the cell scores 0.
+    ``nbgrader autograde`` that is an error, so the cell scores 0. What it prints is in the
+    notebook's language (the course's own catalogs, where the course is).
     """
     from grader.course.config import load_course
 
+    language = language_beside(Path.cwd(), lesson_id)
     root = os.environ.get(COURSE_ENV)
     if not root:
         if _mode() == "autograde":
             raise RuntimeError(f"{COURSE_ENV} is not set: grade with the nbgrader_config.py "
                                f"that `grader nbgrader export` wrote")
-        print(f"{test}: a hidden test ({format_points(points)} points); it runs when your "
-              f"notebook is graded.")
+        print(render(t("{test}: a hidden test ({points} points); it runs when your notebook is "
+                       "graded.", test=test, points=format_points(points)), language))
         return None
     course = load_course(Path(root))
     lesson = course.lesson(lesson_id)
@@ -132,8 +157,8 @@ def hidden_check(lesson_id: str, test: str, namespace: dict, *, points: float):
     cases = cases_of(cell, result.tests)
     if not cases:
         raise LookupError(f"the hidden suite of {lesson_id} has no test {test}")
-    if any(not t.passed for t in cases):
-        print(hidden_report(cases))
+    if any(not case.passed for case in cases):
+        print(hidden_report(cases, language, lesson_catalogs(course, language, lesson_id)))
     return score_of(cell, cases)
 
 

@@ -44,7 +44,7 @@ from grader.course.config import (
 )
 from grader.course.errors import UserError
 from grader.course.hints import HINTS_FILE
-from grader.course.i18n import LOCALE_DIR
+from grader.course.i18n import LOCALE_DIR, write_public_catalogs
 from grader.course.leaks import function_bodies, line_runs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -137,34 +137,7 @@ def _write_package(course: Course, root: Path) -> None:
         shutil.copytree(course.exercise_dir(lesson), folder,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         (folder / lesson.module).write_bytes(course.stub_source(lesson))  # from the master
-    _write_catalogs(course, bundle / LOCALE_DIR)
-
-
-def _write_catalogs(course: Course, out: Path) -> None:
-    """The course's translations, compiled, with only the messages public files use.
-
-    A lesson's catalog also translates its hidden suites' words (for the instructor's
-    feedback files); those never ship: a message stays only if a public file (an exercise
-    folder, ``hints.toml``, ``course.toml``) is among its sources.
-    """
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    for po in sorted((course.root / LOCALE_DIR).glob("*/LC_MESSAGES/*.po")):
-        with po.open("rb") as handle:
-            catalog = read_po(handle)
-        for message in list(catalog):
-            if message.id and not any(_is_public(file) for file, _ in message.locations):
-                catalog.delete(message.id, message.context)
-        target = out / po.relative_to(course.root / LOCALE_DIR).with_suffix(".mo")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("wb") as handle:
-            write_mo(handle, catalog)
-
-
-def _is_public(file: str) -> bool:
-    first = Path(file).parts[0] if Path(file).parts else ""
-    return first == EXERCISES_DIR or file in (HINTS_FILE, COURSE_FILE)
+    write_public_catalogs(course, bundle / LOCALE_DIR)  # compiled, public messages only
 
 
 def project_dependencies() -> list[str]:
