@@ -499,9 +499,11 @@ def hub_zh(tmp_path_factory):
                      for name in ZH_STUDENTS}
     run([*grader, "grade", str(home), "--assignment", LESSON], elsewhere, env)
     secure = cell_scores(home, course.id, ZH_STUDENTS)
+    secure_outputs = {name: outputs(home / "autograded" / name / LESSON / f"{LESSON}.ipynb")
+                      for name in ZH_STUDENTS}
     return {"tmp": tmp, "home": home, "course": course, "validated": validated,
             "stock": stock, "secure": secure, "stock_outputs": stock_outputs,
-            "autograde_log": auto.stderr}
+            "secure_outputs": secure_outputs, "autograde_log": auto.stderr}
 
 
 def test_the_chinese_edition_validates_and_grades_like_the_english_one(hub_zh):
@@ -571,6 +573,9 @@ def test_a_chinese_public_cell_names_the_mistake_in_chinese(hub_zh):
     hidden = [text for grade_id, text in said.items() if not grade_id.startswith("public_") and text]
     assert any(mistake in text for text in hidden), hidden
     assert not any("factor 2" in text for text in hidden)
+    # grader nbgrader grade writes its cell outputs in the notebook's language too
+    graded = hub_zh["secure_outputs"]["factor2"]["public_mse_grad"]
+    assert mistake in graded and "public checks" not in graded, graded
 
 
 def test_the_chinese_notebook_ships_only_public_catalog_words(hub_zh, tmp_path):

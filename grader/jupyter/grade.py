@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.course.i18n import N_, render
 from grader.jupyter.cells import (
     HIDDEN,
     GradeCell,
@@ -34,6 +35,8 @@ from grader.jupyter.cells import (
     score_of,
 )
 from grader.jupyter.export import NbgraderError
+
+NOT_GRADED = N_("not graded: {problem}")
 
 
 @dataclass
@@ -89,35 +92,75 @@ def source_cells(folder: Path, lesson) -> list[GradeCell]:
     return cells
 
 
-def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = False,
-                 host=None) -> GradeReport:
-    """Grade every submitted notebook of ``lessons`` and record the scores in the gradebook."""
-    from nbgrader.api import Gradebook
+def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = False) -> GradeReport:
+    """Grade every submitted notebook of ``lessons`` and record the scores in the gradebook.
 
-    from grader.course.config import runner_preload
-    from grader.course.late import assess
-    from grader.course.results import SANDBOX_FAILURE
-    from grader.engine.grading import grade
-    from grader.reports.standings import Entry
-    from grader.sandbox.host import RunnerHost
+    The grading runs in a checker worker process (the engine ``grader batch`` uses), started
+    first, while this process reads the notebooks, imports nbgrader and opens its gradebook
+    (seconds of imports: nbgrader pulls in the Jupyter server stack), so they overlap.
+    """
+    import concurrent.futures
+    import threading
+
+    from grader.engine.worker import CheckerWorker
 
     folder = Path(folder).resolve()
-    course_id, db_url = nbgrader_settings(folder)
     report = GradeReport()
+    with CheckerWorker(course.root) as worker:  # it imports torch while we read notebooks
+        work = [(lesson, *_submissions(folder, lesson, report)) for lesson in lessons]
+        work = [(lesson, subs, who) for lesson, subs, who in work if subs]
+        stop = threading.Event()
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            graded = pool.submit(_grade_all, worker, work, unsafe, stop)
+            try:
+                _record_all(course, folder, work, graded, report)
+            finally:
+                stop.set()  # on an error here, grade no further lesson
+    return report
+
+
+def _grade_all(worker, work, unsafe: bool, stop) -> list:
+    """Each lesson's results from the worker (this thread waits on its pipe, holding no GIL)."""
+    from grader.engine.worker import WorkerError
+    from grader.sandbox.plan import SandboxRefused
+
+    results = []
+    for lesson, subs, _ in work:
+        if stop.is_set():
+            break
+        try:
+            results.append(worker.grade(lesson.id, [(s.label, s.source) for s in subs],
+                                        unsafe=unsafe))
+        except WorkerError as exc:
+            if exc.refused:
+                raise SandboxRefused(str(exc)) from None
+            raise NbgraderError(str(exc)) from None
+    return results
+
+
+def _record_all(course, folder: Path, work, graded, report: GradeReport) -> None:
+    from nbgrader.api import Gradebook
+
+    from grader.course.i18n import lesson_catalogs
+    from grader.course.late import assess
+    from grader.course.results import SANDBOX_FAILURE
+    from grader.jupyter.export import language_beside
+    from grader.reports.standings import Entry
+
+    course_id, db_url = nbgrader_settings(folder)
     with contextlib.ExitStack() as stack:
         # nbgrader's add_submission trips SQLAlchemy's autoflush warnings; the rows are right
         stack.enter_context(warnings.catch_warnings())
         warnings.filterwarnings("ignore", message=r"Object of type .* not in session")
-        if host is None:
-            host = stack.enter_context(RunnerHost(runner_preload(lessons)))
         gradebook = stack.enter_context(Gradebook(db_url, course_id=course_id))
-        for lesson in lessons:
-            subs, who = _submissions(folder, lesson, report)
-            if not subs:
-                continue
-            cells = source_cells(folder, lesson)
-            _check_gradebook(gradebook, lesson, cells, db_url)
-            results = grade(course, lesson, subs, host=host, unsafe=unsafe)
+        cells_of = {}
+        for lesson, _, _ in work:
+            cells_of[lesson.id] = source_cells(folder, lesson)
+            _check_gradebook(gradebook, lesson, cells_of[lesson.id], db_url)
+        for (lesson, _, who), results in zip(work, graded.result(), strict=True):
+            cells = cells_of[lesson.id]
+            language = language_beside(folder / "source" / lesson.id, lesson.id)
+            catalogs = lesson_catalogs(course, language, lesson.id)
             for (student, path, problem), result in zip(who, results, strict=True):
                 if result.status == SANDBOX_FAILURE:  # not the student's doing: no zero
                     report.skipped.append((f"submitted/{student}/{lesson.id}",
@@ -134,11 +177,11 @@ def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = Fals
                 penalty = (round(min(max(earned - standing.points, 0.0), earned), 6)
                            if standing.penalty > 0 else 0.0)
                 _record(gradebook, lesson.id, student, moment, scores, penalty)
-                _write_autograded(folder, lesson.id, student, path, cells, result, problem)
+                _write_autograded(folder, lesson.id, student, path, cells, result, problem,
+                                  language, catalogs)
                 report.graded.append(Graded(
                     student, lesson.id, round(earned - penalty, 6), lesson.points,
                     problem or result.problem, lateness.note if lateness.days_late else ""))
-    return report
 
 
 def _submissions(folder: Path, lesson, report: GradeReport) -> tuple[list, list]:
@@ -237,7 +280,8 @@ def _record(gradebook, lesson_id: str, student: str, moment: dt.datetime | None,
 
 
 def _write_autograded(folder: Path, lesson_id: str, student: str, path: Path,
-                      cells: Sequence[GradeCell], result, problem: str) -> None:
+                      cells: Sequence[GradeCell], result, problem: str, language: str = "en",
+                      catalogs: tuple = ()) -> None:
     """autograded/<student>/<lesson>/: the notebook with the locked cells restored from the
     release and each graded cell's outcome as its output (what formgrader shows)."""
     import nbformat
@@ -268,11 +312,11 @@ def _write_autograded(folder: Path, lesson_id: str, student: str, path: Path,
             continue
         cases = cases_of(graded, result.tests)
         if problem:
-            text = f"not graded: {problem}"
+            text = render(NOT_GRADED, language).format(problem=problem)
         elif graded.kind == HIDDEN:
-            text = hidden_report(cases)
+            text = hidden_report(cases, language, catalogs)
         else:
-            text = public_report(graded.subject, cases)
+            text = public_report(graded.subject, cases, language, catalogs)
         score = 0.0 if problem else score_of(graded, cases)
         cell.outputs = [
             nbformat.v4.new_output("stream", name="stdout", text=text + "\n"),
