@@ -92,26 +92,31 @@ def source_cells(folder: Path, lesson) -> list[GradeCell]:
     return cells
 
 
-def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = False) -> GradeReport:
+def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = False,
+                 workers: int | None = None) -> GradeReport:
     """Grade every submitted notebook of ``lessons`` and record the scores in the gradebook.
 
-    The grading runs in a checker worker process (the engine ``grader batch`` uses), started
-    first, while this process reads the notebooks, imports nbgrader and opens its gradebook
-    (seconds of imports: nbgrader pulls in the Jupyter server stack), so they overlap.
+    The grading runs in checker worker processes (the engine ``grader batch`` uses; one per
+    core, two at most, each taking whole lessons), started first, while this process reads
+    the notebooks, imports nbgrader and opens its gradebook (seconds of imports: nbgrader pulls
+    in the Jupyter server stack), so they overlap.
     """
     import concurrent.futures
+    import os
     import threading
 
     from grader.engine.worker import CheckerWorker
 
     folder = Path(folder).resolve()
     report = GradeReport()
-    with CheckerWorker(course.root) as worker:  # it imports torch while we read notebooks
+    count = max(1, min(workers or min(2, os.cpu_count() or 1), len(lessons)))
+    with contextlib.ExitStack() as stack:
+        pool_of = [stack.enter_context(CheckerWorker(course.root)) for _ in range(count)]
         work = [(lesson, *_submissions(folder, lesson, report)) for lesson in lessons]
         work = [(lesson, subs, who) for lesson, subs, who in work if subs]
         stop = threading.Event()
-        with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            graded = pool.submit(_grade_all, worker, work, unsafe, stop)
+        with concurrent.futures.ThreadPoolExecutor(count) as pool:
+            graded = _grade_all(pool, pool_of, work, unsafe, stop)
             try:
                 _record_all(course, folder, work, graded, report)
             finally:
@@ -119,23 +124,32 @@ def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = Fals
     return report
 
 
-def _grade_all(worker, work, unsafe: bool, stop) -> list:
-    """Each lesson's results from the worker (this thread waits on its pipe, holding no GIL)."""
+def _grade_all(pool, workers, work, unsafe: bool, stop) -> list:
+    """One future per lesson's results; each worker takes the next lesson when it is free
+    (the threads wait on the workers' pipes, holding no GIL)."""
+    import queue
+
     from grader.engine.worker import WorkerError
     from grader.sandbox.plan import SandboxRefused
 
-    results = []
-    for lesson, subs, _ in work:
-        if stop.is_set():
-            break
+    free: queue.Queue = queue.Queue()
+    for worker in workers:
+        free.put(worker)
+
+    def one(lesson, subs):
+        worker = free.get()
         try:
-            results.append(worker.grade(lesson.id, [(s.label, s.source) for s in subs],
-                                        unsafe=unsafe))
+            if stop.is_set():
+                raise NbgraderError("stopped")
+            return worker.grade(lesson.id, [(s.label, s.source) for s in subs], unsafe=unsafe)
         except WorkerError as exc:
             if exc.refused:
                 raise SandboxRefused(str(exc)) from None
             raise NbgraderError(str(exc)) from None
-    return results
+        finally:
+            free.put(worker)
+
+    return [pool.submit(one, lesson, subs) for lesson, subs, _ in work]
 
 
 def _record_all(course, folder: Path, work, graded, report: GradeReport) -> None:
@@ -157,7 +171,8 @@ def _record_all(course, folder: Path, work, graded, report: GradeReport) -> None
         for lesson, _, _ in work:
             cells_of[lesson.id] = source_cells(folder, lesson)
             _check_gradebook(gradebook, lesson, cells_of[lesson.id], db_url)
-        for (lesson, _, who), results in zip(work, graded.result(), strict=True):
+        for (lesson, _, who), future in zip(work, graded, strict=True):
+            results = future.result()
             cells = cells_of[lesson.id]
             language = language_beside(folder / "source" / lesson.id, lesson.id)
             catalogs = lesson_catalogs(course, language, lesson.id)
