@@ -43,7 +43,8 @@ def copy_course(destination: Path, lesson_ids: list[str], grading: str = "") -> 
             target = destination / source.relative_to(REPO)
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
         parts.append(f'[[lessons]]\nid = "{lesson.id}"\ntitle = "{lesson.title}"\n'
-                     f'module = "{lesson.module}"\nhelper_files = {list(lesson.helper_files)!r}\n')
+                     f'module = "{lesson.module}"\nhelper_files = {list(lesson.helper_files)!r}\n'
+                     f'preload = {list(lesson.preload)!r}\n')
     (destination / "course.toml").write_text("\n".join(parts).replace("'", '"'))
     grading_secret(load_course(destination))  # as an instructor's course has one already
     return destination
