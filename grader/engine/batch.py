@@ -369,6 +369,8 @@ class LocalPool:
 
     def close(self) -> None:
         self.closed.set()  # no thread takes another chunk or starts another worker
+        for worker in self.workers:  # all stop at once; then each is waited for
+            worker.stop()
         for worker in self.workers:
             worker.close()
 

@@ -19,8 +19,20 @@ MAX_NOTEBOOK_BYTES = 4 * 1024 * 1024
 TIMESTAMP_FILE = "timestamp.txt"  # nbgrader's record of when a notebook was submitted
 
 
+def skip_iri_grammars() -> None:
+    """Keep jsonschema from importing its optional IRI checker (``rfc3987_syntax``, installed
+    with Jupyter), which compiles 38 grammars at import: half a second of every command that
+    reads a notebook, for a format nbformat's schema never uses. Call before the first import
+    of nbformat or nbgrader; a process that already has jsonschema is left as it is."""
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules: ImportError
+
+
 def read_notebook(data: bytes):
     """The notebook in ``data`` (nbformat v4), validated; ``ValueError`` in one line if not."""
+    skip_iri_grammars()
     try:
         import nbformat
     except ImportError:

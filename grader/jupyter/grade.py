@@ -106,7 +106,9 @@ def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = Fals
     import threading
 
     from grader.engine.worker import CheckerWorker
+    from grader.intake.notebooks import skip_iri_grammars
 
+    skip_iri_grammars()
     folder = Path(folder).resolve()
     report = GradeReport()
     count = max(1, min(workers or min(2, os.cpu_count() or 1), len(lessons)))
@@ -117,11 +119,25 @@ def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = Fals
         stop = threading.Event()
         with concurrent.futures.ThreadPoolExecutor(count) as pool:
             graded = _grade_all(pool, pool_of, work, unsafe, stop)
+            # the workers stop while the last lesson is recorded, not after it
+            closer = threading.Thread(target=_close_when_done, args=(graded, pool_of))
+            closer.start()
+            stack.callback(closer.join)
             try:
                 _record_all(course, folder, work, graded, report)
             finally:
                 stop.set()  # on an error here, grade no further lesson
     return report
+
+
+def _close_when_done(graded: list, workers: list) -> None:
+    import concurrent.futures
+
+    concurrent.futures.wait(graded)
+    for worker in workers:
+        worker.stop()
+    for worker in workers:
+        worker.close()
 
 
 def _grade_all(pool, workers, work, unsafe: bool, stop) -> list:
@@ -285,11 +301,12 @@ def _record(gradebook, lesson_id: str, student: str, moment: dt.datetime | None,
             submission.timestamp = when
     except MissingEntry:
         gradebook.add_submission(lesson_id, student, **({"timestamp": when} if when else {}))
+    notebook = gradebook.find_submission_notebook(lesson_id, lesson_id, student)
+    grades = {grade.name: grade for grade in notebook.grades}  # one query, not one per cell
     for cell, score in scores.items():
-        entry = gradebook.find_grade(cell, lesson_id, lesson_id, student)
+        entry = grades.get(cell) or gradebook.find_grade(cell, lesson_id, lesson_id, student)
         entry.auto_score = score
         entry.needs_manual_grade = False
-    notebook = gradebook.find_submission_notebook(lesson_id, lesson_id, student)
     notebook.late_submission_penalty = penalty or None
     gradebook.db.commit()
 
@@ -333,10 +350,11 @@ def _write_autograded(folder: Path, lesson_id: str, student: str, path: Path,
         else:
             text = public_report(graded.subject, cases, language, catalogs)
         score = 0.0 if problem else score_of(graded, cases)
+        # plain nodes: new_output would validate each one; ``write`` validates the notebook
         cell.outputs = [
-            nbformat.v4.new_output("stream", name="stdout", text=text + "\n"),
-            nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
-                                   execution_count=None),
+            nbformat.from_dict({"output_type": "stream", "name": "stdout", "text": text + "\n"}),
+            nbformat.from_dict({"output_type": "execute_result", "metadata": {},
+                                "data": {"text/plain": repr(score)}, "execution_count": None}),
         ]
     nbformat.write(notebook, str(target / f"{lesson_id}.ipynb"))
     from grader.intake.notebooks import TIMESTAMP_FILE

@@ -112,18 +112,31 @@ class Zygote:
         """Start a job in the spare (or in a child forked now); answer only once it has
         confined itself (or failed to)."""
         workdir = tempfile.mkdtemp(prefix="job-", dir=self.config.get("jobs_dir") or None)
-        status_r, status_w = os.pipe()
         handover = wire.encode({"limits": limits, "workdir": workdir})
+        # The status pipe is made after any fork: a child forked while it exists would keep
+        # a copy of its write end, and the zygote would wait for an end of file until its
+        # deadline (ten seconds) whenever the spare had died and a child was forked here.
+        status_r = status_w = -1
         try:
             spare = self.ready_spare()
+            status_r, status_w = os.pipe()
             try:
                 socket.send_fds(spare.channel, [handover], [*fds, status_w])
             except OSError:  # it died just now: fork one here
                 self.end_spare(spare)
+                os.close(status_r)
+                os.close(status_w)
+                status_r = status_w = -1
                 spare = self.fork_spare()
+                status_r, status_w = os.pipe()
                 socket.send_fds(spare.channel, [handover], [*fds, status_w])
+        except BaseException:
+            if status_r >= 0:
+                os.close(status_r)
+            raise
         finally:
-            os.close(status_w)
+            if status_w >= 0:
+                os.close(status_w)
             for fd in fds:
                 os.close(fd)
         spare.channel.close()
