@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import importlib
 import json
 import os
 import subprocess
@@ -122,7 +123,15 @@ def _warm(course_root: Path):
     from grader.sandbox.host import RunnerHost
 
     course = load_course(course_root)
-    with RunnerHost(runner_preload(course.lessons)) as host:
+    preload = runner_preload(course.lessons)
+    with RunnerHost(preload) as host:
+        # While the runner imports torch: the checker's own imports, and the same preload
+        # (the suites' reference answers use what the submissions do: torch.optim and
+        # autograd's shape checks import torch._dynamo and sympy on first use).
+        import grader.checker.plugin  # noqa: F401
+
+        for name in preload:
+            importlib.import_module(name)
         yield course, host
 
 
