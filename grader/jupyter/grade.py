@@ -69,6 +69,9 @@ def nbgrader_settings(folder: Path) -> tuple[str, str]:
     return course_id, db_url
 
 
+NOTEBOOKS_PER_WORKER = 40  # measured with bench/nbgrader.py: 24 notebooks grade faster on one
+
+
 def submitted_notebooks(folder: Path, lesson_id: str) -> list[tuple[str, Path]]:
     base = folder / "submitted"
     return [(path.parent.parent.name, path)
@@ -96,10 +99,12 @@ def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = Fals
                  workers: int | None = None) -> GradeReport:
     """Grade every submitted notebook of ``lessons`` and record the scores in the gradebook.
 
-    The grading runs in checker worker processes (the engine ``grader batch`` uses; one per
-    core, two at most, each taking whole lessons), started first, while this process reads
-    the notebooks, imports nbgrader and opens its gradebook (seconds of imports: nbgrader pulls
-    in the Jupyter server stack), so they overlap.
+    The grading runs in checker worker processes (the engine ``grader batch`` uses, each
+    taking whole lessons), started first, while this process reads the notebooks, imports
+    nbgrader and opens its gradebook (seconds of imports: nbgrader pulls in the Jupyter server
+    stack), so they overlap. A second worker costs a second start (torch imported twice more)
+    and pays for itself from about ``NOTEBOOKS_PER_WORKER`` notebooks on: one per that many,
+    one per core, two at most.
     """
     import concurrent.futures
     import os
@@ -111,7 +116,9 @@ def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = Fals
     skip_iri_grammars()
     folder = Path(folder).resolve()
     report = GradeReport()
-    count = max(1, min(workers or min(2, os.cpu_count() or 1), len(lessons)))
+    found = sum(len(submitted_notebooks(folder, lesson.id)) for lesson in lessons)
+    count = workers or min(2, os.cpu_count() or 1, found // NOTEBOOKS_PER_WORKER)
+    count = max(1, min(count, len(lessons)))
     with contextlib.ExitStack() as stack:
         pool_of = [stack.enter_context(CheckerWorker(course.root)) for _ in range(count)]
         work = [(lesson, *_submissions(folder, lesson, report)) for lesson in lessons]
@@ -169,6 +176,11 @@ def _grade_all(pool, workers, work, unsafe: bool, stop) -> list:
 
 
 def _record_all(course, folder: Path, work, graded, report: GradeReport) -> None:
+    import concurrent.futures
+
+    # nbgrader's imports wait for the first results: while the workers start (importing
+    # torch on every core) they would only slow them down
+    concurrent.futures.wait(graded[:1])
     from nbgrader.api import Gradebook
 
     from grader.course.i18n import lesson_catalogs
