@@ -232,5 +232,35 @@ def test_calls_sent_ahead_never_change_a_grade(course):
     with RunnerHost(lesson.preload) as host:
         ahead = grade(course, lesson, subs, host=host)
         plain = grade(course, lesson, subs, host=host, ahead=False)
-    assert [key(r) for r in ahead] == [key(r) for r in plain]
+        learnt = grade(course, lesson, subs, host=host)  # every path foreseen this time
+    assert [key(r) for r in ahead] == [key(r) for r in plain] == [key(r) for r in learnt]
     assert ahead[0].score == ahead[0].max_score and 0 < ahead[-3].score < ahead[-3].max_score
+
+
+def test_a_submission_on_a_path_seen_before_is_not_replayed(course, monkeypatch):
+    """Mistakes stop checks early, so submissions take different paths through a suite; once
+    a path has been seen, a job is sent ahead only what the paths agree on and waits where
+    they part, so a submission on a known path never needs a fresh job to replay its calls."""
+    from grader.checker.proxy import _FORECASTS, SubmissionProxy
+    from grader.engine.catalog import read_catalog
+    from grader.engine.grading import Submission, grade
+    from grader.sandbox.host import RunnerHost
+
+    lesson = course.lesson(LESSON)
+    reference = course.reference_source(lesson)
+    mistakes = [entry for entry in read_catalog(course.catalog_dir(lesson), reference)
+                if entry.kind == "mistake"][:5]
+    subs = [Submission("reference", reference),
+            *[Submission(entry.path.name, entry.source) for entry in mistakes]]
+    replays = []
+    replay = SubmissionProxy._replay
+    monkeypatch.setattr(SubmissionProxy, "_replay",
+                        lambda self, *args: replays.append(1) or replay(self, *args))
+    _FORECASTS.clear()
+    with RunnerHost(lesson.preload) as host:
+        first = grade(course, lesson, subs, host=host)
+        learning = len(replays)
+        again = grade(course, lesson, subs, host=host)
+    assert learning > 0  # new paths were met (and replayed) the first time
+    assert len(replays) == learning  # none the second time
+    assert [r.score for r in first] == [r.score for r in again]

@@ -74,21 +74,25 @@ AHEAD = 32  # calls sent ahead of the test that will make them, at most
 
 
 class Forecast:
-    """The calls (visibility and encoded request) that one lesson's jobs are asked, in order:
-    the sequence most recent submissions agreed on (a majority vote, so one odd submission
-    does not replace it)."""
+    """The calls (visibility and encoded request) that one lesson's jobs were asked, in order:
+    the most recent ``PATHS`` distinct sequences. Submissions take different paths through a
+    suite (a failed check makes fewer calls than a passed one), so a job is sent ahead only
+    what every remembered path that agrees with its real calls so far continues with; where
+    they part, it waits for the real call. A submission on a path seen before is then never
+    replayed; only a new path is."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[bool, bytes]] = []
-        self._votes = 0
+        self.paths: list[list[tuple[bool, bytes]]] = []
 
     def learn(self, calls: list[tuple[bool, bytes]]) -> None:
-        if calls == self.calls:
-            self._votes += 1
-        else:
-            self._votes -= 1
-            if self._votes <= 0:
-                self.calls, self._votes = list(calls), 1
+        calls = list(calls)
+        if calls in self.paths:
+            self.paths.remove(calls)
+        self.paths.insert(0, calls)
+        del self.paths[PATHS:]
+
+
+PATHS = 8  # call sequences remembered per lesson
 
 
 _FORECASTS: dict[tuple[str, ...], Forecast] = {}
@@ -119,8 +123,9 @@ class SubmissionProxy:
         self._job: RunnerJob | None = None
         self._job_saw_hidden = False
         self._forecast = forecast
-        self._plan: list[tuple[bool, bytes]] | None = None  # the first job's calls, foreseen
-        self._submitted = 0  # how many of the plan's calls the job has been sent
+        # the first job's foreseen paths that agree with its real calls so far (None: none)
+        self._paths: list[list[tuple[bool, bytes]]] | None = None
+        self._outgoing: list[tuple[bool, bytes]] = []  # every call this job has been sent
         self._history: list[tuple[bool, bytes]] = []  # the calls this job was really asked
         self._started = self._learnt = False
         self._loading: RunnerJob | None = None  # a job whose load reply is still to be read
@@ -223,30 +228,38 @@ class SubmissionProxy:
     def _submit(self, job: RunnerJob, call: tuple[bool, bytes], deadline: float) -> RunnerJob:
         """Make sure ``job`` has been sent ``call`` as its next request; the job to read from."""
         index = len(self._history)
-        plan = self._plan
-        if plan is not None and index < len(plan) and plan[index] == call:
-            self._send_ahead(job, through=index)
-            return job
-        if plan is not None:  # the first call the forecast did not foresee
-            self._plan = None
-            if self._submitted > index:  # the job was sent calls that are not being made
+        if index < len(self._outgoing):  # a call was sent ahead for this place
+            if self._outgoing[index] != call:  # and the test asks another: a path not seen
+                self._paths = None
                 return self._replay(call, deadline)
-        job.submit(call[1])
+        else:
+            job.submit(call[1])
+            self._outgoing.append(call)
+        if self._paths is not None:
+            self._paths = [path for path in self._paths
+                           if len(path) > index and path[index] == call] or None
+        self._send_ahead(job, index + 1)
         return job
 
-    def _send_ahead(self, job: RunnerJob, through: int = -1) -> None:
-        """Send the plan's calls up to ``through`` and ``AHEAD`` more, hidden ones only once
-        a hidden test has run in this job."""
-        plan = self._plan
-        if plan is None:
+    def _send_ahead(self, job: RunnerJob, asked: int | None = None) -> None:
+        """Send the calls every path still foreseen agrees on, up to ``AHEAD`` beyond the
+        ``asked`` calls the tests have made; hidden ones only once a hidden test has run."""
+        paths = self._paths
+        if not paths:
             return
-        limit = min(len(plan), max(through + 1, len(self._history) + AHEAD))
-        while self._submitted < limit:
-            public, frame = plan[self._submitted]
-            if not public and not self._job_saw_hidden:
+        limit = (len(self._history) if asked is None else asked) + AHEAD
+        first, others = paths[0], paths[1:]
+        while len(self._outgoing) < limit:
+            index = len(self._outgoing)
+            if index >= len(first):
                 break
-            job.submit(frame)
-            self._submitted += 1
+            call = first[index]
+            if any(len(path) <= index or path[index] != call for path in others):
+                break  # the paths part here: wait for the test's real call
+            if not call[0] and not self._job_saw_hidden:
+                break
+            job.submit(call[1])
+            self._outgoing.append(call)
 
     def _replay(self, call: tuple[bool, bytes], deadline: float) -> RunnerJob:
         """A fresh job given exactly the calls made so far, then ``call``; what the old job
@@ -259,6 +272,7 @@ class SubmissionProxy:
         for _, frame in history:
             job.submit(frame)
         job.submit(call[1])
+        self._outgoing = [*history, call]
         for _ in history:  # the answers were used already; the time is the job's
             job.take(max(deadline, time.monotonic() + self._remaining()))
         self._history = history
@@ -365,8 +379,9 @@ class SubmissionProxy:
             raise
         self._job = self._loading = job
         self._job_saw_hidden = False
-        if self._forecast is not None and self._forecast.calls and not self._started:
-            self._plan, self._submitted = self._forecast.calls, 0
+        self._outgoing = []
+        if self._forecast is not None and self._forecast.paths and not self._started:
+            self._paths = list(self._forecast.paths)
             self._send_ahead(job)
         self._started = True
 
@@ -387,7 +402,7 @@ class SubmissionProxy:
             raise SubmissionProblem(self._load_problem, kind=self._load_kind) from None
         if reply.get("ok") is not True:
             self._job = None
-            self._plan = None
+            self._paths = None
             job.close()
             self._load_problem, self._load_details = describe_load_error(
                 self._module_file, reply.get("load_error"))
@@ -403,7 +418,7 @@ class SubmissionProxy:
         if self._forecast is not None and self._history and not self._learnt:
             self._forecast.learn(self._history)  # what the first job of a submission was asked
             self._learnt = True
-        self._plan, self._history = None, []
+        self._paths, self._history, self._outgoing = None, [], []
 
     @property
     def load_problem(self) -> Text | str:
