@@ -56,14 +56,14 @@ def f(x):
     ### BEGIN SOLUTION
     return _twice(x)
     ### END SOLUTION
-    # STUB: raise NotImplementedError("TODO: double it")
+    # STUB: raise NotImplementedError("Your task: double it")
 '''
 
 
 def test_the_stub_and_the_reference_are_made_from_one_master():
     split = split_master(MASTER)
     assert "_twice" not in split.stub and "BEGIN" not in split.stub
-    assert '    raise NotImplementedError("TODO: double it")\n' in split.stub
+    assert '    raise NotImplementedError("Your task: double it")\n' in split.stub
     assert "return _twice(x)" in split.reference and "STUB" not in split.reference
     assert "### " not in split.reference
 

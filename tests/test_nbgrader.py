@@ -377,7 +377,7 @@ def test_notebook_notes_name_cells_not_files(hub):
         code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
         assert "notes.md" not in code and "see the notes above" in code, lesson.id
     lesson3 = source_notebook(hub, "lesson3").cells[0].source
-    assert "the `TODO` messages in the cells below" in lesson3
+    assert "the \"Your task\" messages in the cells below" in lesson3
 
 
 def test_export_and_grade_need_a_course_they_can_find(hub, tmp_path, monkeypatch):

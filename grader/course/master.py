@@ -8,7 +8,7 @@ regions marked the way nbgrader marks them, and each region's stub lines as comm
         ### BEGIN SOLUTION
         return ((y_hat - y) ** 2).mean()
         ### END SOLUTION
-        # STUB: raise NotImplementedError("TODO: mean of the squared residuals")
+        # STUB: raise NotImplementedError("Your task: mean of the squared residuals")
 
 - The **reference** is the master without its markers and stub comments (the master itself
   runs exactly like it: both are only comments).

@@ -330,15 +330,15 @@ class LocalPool:
     def run(self, chunks: list[Chunk]) -> Iterator[ChunkOutcome]:
         from grader.engine.worker import CheckerWorker, WorkerError
 
-        todo: queue.Queue = queue.Queue()
+        waiting: queue.Queue = queue.Queue()
         for chunk in chunks:
-            todo.put(chunk)
+            waiting.put(chunk)
         done: queue.Queue = queue.Queue()
 
         def drive(index: int) -> None:
             while not self.closed.is_set():
                 try:
-                    chunk = todo.get_nowait()
+                    chunk = waiting.get_nowait()
                 except queue.Empty:
                     return
                 lesson_id, jobs = chunk

@@ -38,7 +38,7 @@ def scale(x: torch.Tensor, a: float) -> torch.Tensor:
     ### BEGIN SOLUTION
     return torch.as_tensor(a, dtype=x.dtype) * x
     ### END SOLUTION
-    # STUB: raise NotImplementedError("TODO: multiply x by a — see notes.md, section 'Scaling'")
+    # STUB: raise NotImplementedError("Your task: multiply x by a — see notes.md, section 'Scaling'")
 '''
 
 MISTAKES = {  # name: (the reference line replaced by, what it is, the words feedback names)

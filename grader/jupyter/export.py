@@ -13,7 +13,7 @@ Layout written to ``OUT``::
     source/<lesson>/locale/<lang>/...     (``--lang`` other than English) the lesson's and the
                                           course's compiled catalogs, public messages only
 
-Each function's cell is the stub's signature, docstring and TODO message with the reference
+Each function's cell is the stub's signature, docstring and task message with the reference
 body between ``### BEGIN SOLUTION`` / ``### END SOLUTION`` (private helpers and constants of
 the reference that the body uses are defined inside that region, so nothing but the stub
 survives ``nbgrader generate_assignment``). Which public checks belong to which function is
@@ -75,7 +75,7 @@ NOTES_FILE = "notes.md"
 TEXT = {
     "en": {
         "module": "the cells below",  # the notes name the module file; notebooks have cells
-        "notes_above": "the notes above",  # the TODO messages point at notes.md
+        "notes_above": "the notes above",  # the task messages point at notes.md
         "see_section": "see the notes above, section {section}",  # (their usual words)
         "intro": (
             "**{title}** — write each function in its answer cell below (only inside the "
@@ -187,8 +187,8 @@ def _dedent_to(lines: list[str], indent: str) -> list[str]:
     return [indent + line if line.strip() else "" for line in body]
 
 
-def _todo_lines(stub_node: ast.FunctionDef, indent: str, lang: str) -> list[str]:
-    """The stub's ``raise NotImplementedError("TODO: ...")`` message, wrapped for a comment."""
+def _task_lines(stub_node: ast.FunctionDef, indent: str, lang: str) -> list[str]:
+    """The stub's ``raise NotImplementedError("Your task: ...")`` message, wrapped for a comment."""
     for node in stub_node.body:
         if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
                 and ast.unparse(node.exc.func).endswith("NotImplementedError") and node.exc.args
@@ -206,7 +206,7 @@ def function_cells(course: Course, lesson: Lesson, *,
                    lang: str = "en") -> list[tuple[str, str]]:
     """(function name, cell source) per stub function, the first one opening with the imports.
 
-    The stub's TODO message stays as a comment above the solution region, so the released
+    The stub's task message stays as a comment above the solution region, so the released
     cell still says what to do (with "the notes above" for ``notes.md``).
     """
     ref_path = course.solution_path(lesson)
@@ -277,8 +277,8 @@ def function_cells(course: Course, lesson: Lesson, *,
         inlined: list[str] = []
         for node in sorted(needed.values(), key=lambda n: order[id(n)]):
             inlined += _dedent_to(_segment(ref_text, node).splitlines(), indent) + [""]
-        todo = [f"{indent}# {line}" for line in _todo_lines(stub_node, indent, lang)]
-        region = [*todo, indent + BEGIN, *inlined, *_dedent_to(body, indent), indent + END]
+        task = [f"{indent}# {line}" for line in _task_lines(stub_node, indent, lang)]
+        region = [*task, indent + BEGIN, *inlined, *_dedent_to(body, indent), indent + END]
         text = "\n".join(head + region)
         if number == 0 and preamble_text:
             text = preamble_text + "\n\n\n" + text

@@ -61,7 +61,7 @@ def numerical_grad(f: ScalarFn, x: torch.Tensor, eps: float = 1e-6) -> torch.Ten
     return grad.reshape(x.shape).to(x.dtype)
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: perturb one element at a time by ±eps on a float64 copy and take the central "
+    # STUB:     "Your task: perturb one element at a time by ±eps on a float64 copy and take the central "
     # STUB:     "difference — see notes.md, section Numerical gradients: central differences"
     # STUB: )
 
@@ -108,7 +108,7 @@ def autograd_grad(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
     return grad.detach()
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: differentiate f at a detached leaf copy of x that requires grad — see notes.md, "
+    # STUB:     "Your task: differentiate f at a detached leaf copy of x that requires grad — see notes.md, "
     # STUB:     "section Autograd: leaf tensors, backward() and .grad"
     # STUB: )
 
@@ -149,7 +149,7 @@ def vjp(f: TensorFn, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     return grad.detach()
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: check v's shape against f(x), then pass v as the gradient of the output — see "
+    # STUB:     "Your task: check v's shape against f(x), then pass v as the gradient of the output — see "
     # STUB:     "notes.md, section Non-scalar outputs and vector-Jacobian products"
     # STUB: )
 
@@ -177,7 +177,7 @@ def steepest_descent(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
     return (-grad / norm).to(x.dtype)
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: negate the gradient and divide it by its 2-norm — see notes.md, section "
+    # STUB:     "Your task: negate the gradient and divide it by its 2-norm — see notes.md, section "
     # STUB:     "Steepest ascent and steepest descent"
     # STUB: )
 
@@ -222,6 +222,6 @@ def classify_critical_point(f: ScalarFn, x: torch.Tensor, tol: float = 1e-6) -> 
     return "degenerate"
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: check the gradient norm, then look at the signs of the Hessian's eigenvalues — "
+    # STUB:     "Your task: check the gradient norm, then look at the signs of the Hessian's eigenvalues — "
     # STUB:     "see notes.md, section Critical points and the Hessian"
     # STUB: )

@@ -37,7 +37,7 @@ def predict(x: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> torch.Tensor:
     ### BEGIN SOLUTION
     return _forward(x.detach(), _like(w, x), _like(b, x))
     ### END SOLUTION
-    # STUB: raise NotImplementedError("TODO: compute x·w + b — see notes.md, section 'The model'")
+    # STUB: raise NotImplementedError("Your task: compute x·w + b — see notes.md, section 'The model'")
 
 
 def mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -54,7 +54,7 @@ def mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         )
     return ((y_hat.detach() - y.detach()) ** 2).mean()
     ### END SOLUTION
-    # STUB: raise NotImplementedError("TODO: mean of the squared residuals — see notes.md, section 'Loss and cost'")
+    # STUB: raise NotImplementedError("Your task: mean of the squared residuals — see notes.md, section 'Loss and cost'")
 
 
 def mse_grad(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -72,7 +72,7 @@ def mse_grad(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tu
     db = 2 * residual.mean()
     return dw, db
     ### END SOLUTION
-    # STUB: raise NotImplementedError("TODO: differentiate the mean squared error by hand — see notes.md, section 'The derivative'")
+    # STUB: raise NotImplementedError("Your task: differentiate the mean squared error by hand — see notes.md, section 'The derivative'")
 
 
 def mse_grad_autograd(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -90,7 +90,7 @@ def mse_grad_autograd(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0
         dw, db = torch.autograd.grad(loss, (w_leaf, b_leaf))
     return dw.detach(), db.detach()
     ### END SOLUTION
-    # STUB: raise NotImplementedError("TODO: let autograd differentiate the loss — see notes.md, section 'Checking with autograd'")
+    # STUB: raise NotImplementedError("Your task: let autograd differentiate the loss — see notes.md, section 'Checking with autograd'")
 
 
 def loss_curve(x: torch.Tensor, y: torch.Tensor, ws: torch.Tensor) -> torch.Tensor:
@@ -103,4 +103,4 @@ def loss_curve(x: torch.Tensor, y: torch.Tensor, ws: torch.Tensor) -> torch.Tens
     predictions = ws[:, None] * x.detach()[None, :]
     return ((predictions - y.detach().to(x.dtype)[None, :]) ** 2).mean(dim=1)
     ### END SOLUTION
-    # STUB: raise NotImplementedError("TODO: evaluate the cost for every candidate w — see notes.md, section 'Searching over w'")
+    # STUB: raise NotImplementedError("Your task: evaluate the cost for every candidate w — see notes.md, section 'Searching over w'")

@@ -43,7 +43,7 @@ def gd_step(w: Scalar, grad: Scalar, lr: Scalar) -> torch.Tensor:
     return w - float(lr) * grad
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: subtract lr times grad from w and return a new tensor in w's dtype — see "
+    # STUB:     "Your task: subtract lr times grad from w and return a new tensor in w's dtype — see "
     # STUB:     "notes.md, section Gradient descent"
     # STUB: )
 
@@ -67,7 +67,7 @@ def train_gd(
     return w, losses
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: loop over epochs: full-batch gradient, one gd_step, then record the loss —"
+    # STUB:     "Your task: loop over epochs: full-batch gradient, one gd_step, then record the loss —"
     # STUB:     " see notes.md, section Batch gradient descent"
     # STUB: )
 
@@ -92,7 +92,7 @@ def train_sgd(
     return w, losses
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: loop over epochs and over samples in index order, one update per sample — "
+    # STUB:     "Your task: loop over epochs and over samples in index order, one update per sample — "
     # STUB:     "see notes.md, section Stochastic gradient descent"
     # STUB: )
 
@@ -129,7 +129,7 @@ def train_minibatch(
     return w, losses
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: draw one randperm per epoch and update on consecutive slices of it — see "
+    # STUB:     "Your task: draw one randperm per epoch and update on consecutive slices of it — see "
     # STUB:     "notes.md, section Mini-batch gradient descent"
     # STUB: )
 
@@ -163,6 +163,6 @@ def train_autograd(
     return w.detach(), losses
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: use a leaf tensor, loss.backward(), update under torch.no_grad() and zero "
+    # STUB:     "Your task: use a leaf tensor, loss.backward(), update under torch.no_grad() and zero "
     # STUB:     ".grad — see notes.md, section Training with autograd"
     # STUB: )

@@ -52,7 +52,7 @@ def momentum_step(
     return w_new, v_new
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: update the velocity, then step w along it — see notes.md, section "
+    # STUB:     "Your task: update the velocity, then step w along it — see notes.md, section "
     # STUB:     "PyTorch's convention"
     # STUB: )
 
@@ -79,7 +79,7 @@ def nesterov_step(
     return w_new, v_new
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: update the velocity as in momentum_step, then take the look-ahead step — "
+    # STUB:     "Your task: update the velocity as in momentum_step, then take the look-ahead step — "
     # STUB:     "see notes.md, section Nesterov's look-ahead"
     # STUB: )
 
@@ -126,7 +126,7 @@ def minimize(
     return torch.stack(trajectory)
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: loop: gradient of f by autograd at the current point, one step, record the "
+    # STUB:     "Your task: loop: gradient of f by autograd at the current point, one step, record the "
     # STUB:     "point — see notes.md, section The optimizer loop"
     # STUB: )
 
@@ -143,6 +143,6 @@ def escape_hyperparameters() -> dict[str, float]:
     return {"lr": 0.08, "momentum": 0.9}
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: experiment with minimize and pick lr and momentum — see notes.md, section "
+    # STUB:     "Your task: experiment with minimize and pick lr and momentum — see notes.md, section "
     # STUB:     "Escaping a local minimum"
     # STUB: )

@@ -25,7 +25,7 @@ def sigmoid(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: compute σ(x) without ever exponentiating a large positive number — see "
+    # STUB:     "Your task: compute σ(x) without ever exponentiating a large positive number — see "
     # STUB:     "notes.md, section Sigmoid"
     # STUB: )
 
@@ -42,7 +42,7 @@ def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
     return s * (1.0 - s)
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: compute σ(x) first, then the formula — see notes.md, section Sigmoid"
+    # STUB:     "Your task: compute σ(x) first, then the formula — see notes.md, section Sigmoid"
     # STUB: )
 
 
@@ -56,7 +56,7 @@ def tanh_grad(x: torch.Tensor) -> torch.Tensor:
     t = torch.tanh(x.detach())
     return 1.0 - t * t
     ### END SOLUTION
-    # STUB: raise NotImplementedError("TODO: use 1 − tanh(x)² — see notes.md, section Tanh")
+    # STUB: raise NotImplementedError("Your task: use 1 − tanh(x)² — see notes.md, section Tanh")
 
 
 def relu_grad(x: torch.Tensor) -> torch.Tensor:
@@ -69,7 +69,7 @@ def relu_grad(x: torch.Tensor) -> torch.Tensor:
     return (x.detach() > 0).to(x.dtype)
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: 1 where x > 0, else 0, in x's dtype — see notes.md, section ReLU"
+    # STUB:     "Your task: 1 where x > 0, else 0, in x's dtype — see notes.md, section ReLU"
     # STUB: )
 
 
@@ -87,7 +87,7 @@ def softmax(z: torch.Tensor, dim: int = -1) -> torch.Tensor:
     return e / e.sum(dim=dim, keepdim=True)
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: shift the logits before exponentiating — see notes.md, section Softmax"
+    # STUB:     "Your task: shift the logits before exponentiating — see notes.md, section Softmax"
     # STUB: )
 
 
@@ -109,7 +109,7 @@ def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (log_sum_exp - picked).mean()
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: −log softmax via the log-sum-exp trick, averaged over the batch — see "
+    # STUB:     "Your task: −log softmax via the log-sum-exp trick, averaged over the batch — see "
     # STUB:     "notes.md, section Cross-entropy"
     # STUB: )
 
@@ -128,7 +128,7 @@ def cross_entropy_grad(logits: torch.Tensor, target: torch.Tensor) -> torch.Tens
     return (probs - one_hot) / logits.shape[0]
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: softmax over the classes minus the one-hot targets, divided by N — see "
+    # STUB:     "Your task: softmax over the classes minus the one-hot targets, divided by N — see "
     # STUB:     "notes.md, section The gradient of cross-entropy"
     # STUB: )
 
@@ -160,6 +160,6 @@ def chain_grad(x: torch.Tensor, depth: int, activation: str) -> torch.Tensor:
     return total
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: run the layers forward and multiply each layer's derivative at its own "
+    # STUB:     "Your task: run the layers forward and multiply each layer's derivative at its own "
     # STUB:     "input — see notes.md, section Chaining: vanishing gradients"
     # STUB: )

@@ -56,7 +56,7 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     return model
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: assign a new nn.Linear(model.fc.in_features, num_classes) to model.fc, with a"
+    # STUB:     "Your task: assign a new nn.Linear(model.fc.in_features, num_classes) to model.fc, with a"
     # STUB:     " xavier_uniform_ weight and a zero bias — see notes.md, section Replacing the head"
     # STUB: )
 
@@ -85,7 +85,7 @@ def param_groups(model: nn.Module, lr: float, head_mult: float = 10.0) -> list[d
     ]
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: split the trainable parameters into backbone and head (names starting with"
+    # STUB:     "Your task: split the trainable parameters into backbone and head (names starting with"
     # STUB:     " 'fc.') and give the head lr * head_mult — see notes.md, section Parameter groups"
     # STUB: )
 
@@ -105,7 +105,7 @@ def make_optimizer(
     )
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: return torch.optim.SGD(param_groups(model, lr), ...) with momentum and"
+    # STUB:     "Your task: return torch.optim.SGD(param_groups(model, lr), ...) with momentum and"
     # STUB:     " weight_decay — see notes.md, section Parameter groups"
     # STUB: )
 
@@ -123,7 +123,7 @@ def freeze_backbone(model: nn.Module) -> nn.Module:
     return model
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: turn off requires_grad on every parameter whose name does not start with 'fc.'"
+    # STUB:     "Your task: turn off requires_grad on every parameter whose name does not start with 'fc.'"
     # STUB:     " — see notes.md, section Freezing the backbone"
     # STUB: )
 
@@ -176,7 +176,7 @@ def fine_tune(
     return losses
     ### END SOLUTION
     # STUB: raise NotImplementedError(
-    # STUB:     "TODO: build make_optimizer(model, lr), then per epoch shuffle with"
+    # STUB:     "Your task: build make_optimizer(model, lr), then per epoch shuffle with"
     # STUB:     " torch.randperm(N, generator=generator) and step on each mini-batch, recording the"
     # STUB:     " sample-weighted mean loss — see notes.md, section The fine-tuning loop"
     # STUB: )

@@ -30,7 +30,7 @@ def momentum_step(
     itself); no argument is modified.
     """
     raise NotImplementedError(
-        "TODO: update the velocity, then step w along it — see notes.md, section "
+        "Your task: update the velocity, then step w along it — see notes.md, section "
         "PyTorch's convention"
     )
 
@@ -51,7 +51,7 @@ def nesterov_step(
     require grad and share no memory with any argument, and no argument is modified.
     """
     raise NotImplementedError(
-        "TODO: update the velocity as in momentum_step, then take the look-ahead step — "
+        "Your task: update the velocity as in momentum_step, then take the look-ahead step — "
         "see notes.md, section Nesterov's look-ahead"
     )
 
@@ -82,7 +82,7 @@ def minimize(
     ``nesterov=True`` with ``momentum == 0`` → ``ValueError`` (as in PyTorch).
     """
     raise NotImplementedError(
-        "TODO: loop: gradient of f by autograd at the current point, one step, record the "
+        "Your task: loop: gradient of f by autograd at the current point, one step, record the "
         "point — see notes.md, section The optimizer loop"
     )
 
@@ -96,6 +96,6 @@ def escape_hyperparameters() -> dict[str, float]:
     Python floats. Graded with the reference optimizer.
     """
     raise NotImplementedError(
-        "TODO: experiment with minimize and pick lr and momentum — see notes.md, section "
+        "Your task: experiment with minimize and pick lr and momentum — see notes.md, section "
         "Escaping a local minimum"
     )

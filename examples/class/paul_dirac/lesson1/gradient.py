@@ -34,7 +34,7 @@ def numerical_grad(f: ScalarFn, x: torch.Tensor, eps: float = 1e-6) -> torch.Ten
         A new tensor with x's shape and dtype that does not require grad.
     """
     raise NotImplementedError(
-        "TODO: perturb one element at a time by ±eps on a float64 copy and take the central "
+        "Your task: perturb one element at a time by ±eps on a float64 copy and take the central "
         "difference — see notes.md, section Numerical gradients: central differences"
     )
 
@@ -60,7 +60,7 @@ def autograd_grad(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
         ValueError: f's output has more than one element; the message mentions "scalar".
     """
     raise NotImplementedError(
-        "TODO: differentiate f at a detached leaf copy of x that requires grad — see notes.md, "
+        "Your task: differentiate f at a detached leaf copy of x that requires grad — see notes.md, "
         "section Autograd: leaf tensors, backward() and .grad"
     )
 
@@ -85,7 +85,7 @@ def vjp(f: TensorFn, x: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
             of elements or would broadcast against f(x).
     """
     raise NotImplementedError(
-        "TODO: check v's shape against f(x), then pass v as the gradient of the output — see "
+        "Your task: check v's shape against f(x), then pass v as the gradient of the output — see "
         "notes.md, section Non-scalar outputs and vector-Jacobian products"
     )
 
@@ -106,7 +106,7 @@ def steepest_descent(f: ScalarFn, x: torch.Tensor) -> torch.Tensor:
         A new tensor with x's shape and dtype whose 2-norm is 1 (or 0 at a critical point).
     """
     raise NotImplementedError(
-        "TODO: negate the gradient and divide it by its 2-norm — see notes.md, section "
+        "Your task: negate the gradient and divide it by its 2-norm — see notes.md, section "
         "Steepest ascent and steepest descent"
     )
 
@@ -132,6 +132,6 @@ def classify_critical_point(f: ScalarFn, x: torch.Tensor, tol: float = 1e-6) -> 
         tol: non-negative threshold for both the gradient norm and the eigenvalues.
     """
     raise NotImplementedError(
-        "TODO: check the gradient norm, then look at the signs of the Hessian's eigenvalues — "
+        "Your task: check the gradient norm, then look at the signs of the Hessian's eigenvalues — "
         "see notes.md, section Critical points and the Hessian"
     )

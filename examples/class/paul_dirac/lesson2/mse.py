@@ -20,7 +20,7 @@ def predict(x: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> torch.Tensor:
     x is (N,) with a scalar w, or (N, D) with w of shape (D,). b is a scalar. The result has
     x's dtype (convert Python numbers with torch.as_tensor(..., dtype=x.dtype)).
     """
-    raise NotImplementedError("TODO: compute x·w + b — see notes.md, section 'The model'")
+    raise NotImplementedError("Your task: compute x·w + b — see notes.md, section 'The model'")
 
 
 def mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -29,7 +29,7 @@ def mse(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     If the shapes of y_hat and y differ, raise ValueError: (N, 1) against (N,) would
     broadcast to (N, N) and silently give a wrong number.
     """
-    raise NotImplementedError("TODO: mean of the squared residuals — see notes.md, section 'Loss and cost'")
+    raise NotImplementedError("Your task: mean of the squared residuals — see notes.md, section 'Loss and cost'")
 
 
 def mse_grad(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -40,7 +40,7 @@ def mse_grad(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tu
     float64 the answer is compared with the derivative to about 1e-12, which a finite
     difference of the loss does not reach.
     """
-    raise NotImplementedError("TODO: differentiate the mean squared error by hand — see notes.md, section 'The derivative'")
+    raise NotImplementedError("Your task: differentiate the mean squared error by hand — see notes.md, section 'The derivative'")
 
 
 def mse_grad_autograd(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,7 +50,7 @@ def mse_grad_autograd(x: torch.Tensor, y: torch.Tensor, w: Scalar, b: Scalar = 0
     backward() on the caller's own w or b): the caller's tensors must come back unchanged,
     with requires_grad as it was and no .grad left behind.
     """
-    raise NotImplementedError("TODO: let autograd differentiate the loss — see notes.md, section 'Checking with autograd'")
+    raise NotImplementedError("Your task: let autograd differentiate the loss — see notes.md, section 'Checking with autograd'")
 
 
 def loss_curve(x: torch.Tensor, y: torch.Tensor, ws: torch.Tensor) -> torch.Tensor:
@@ -58,4 +58,4 @@ def loss_curve(x: torch.Tensor, y: torch.Tensor, ws: torch.Tensor) -> torch.Tens
 
     x is 1-D. The result has shape (len(ws),) and x's dtype.
     """
-    raise NotImplementedError("TODO: evaluate the cost for every candidate w — see notes.md, section 'Searching over w'")
+    raise NotImplementedError("Your task: evaluate the cost for every candidate w — see notes.md, section 'Searching over w'")
