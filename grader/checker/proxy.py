@@ -5,11 +5,12 @@ first use, keeps it while it behaves, and replaces it after a crash or a timeout
 test never spoils the next. A failure to import the submission is remembered: every later
 test fails at once with the same one-line reason instead of re-running a broken import.
 
-Calls are sent ahead (``Forecast``): every submission of a lesson is asked the same calls in
-the same order (the inputs are drawn from the test's seed, the same for everyone), so the
-calls the previous submissions were asked are written to a new job as soon as it has loaded,
-and it answers them while the checker judges the answers it already has. Each answer is used
-only when the test really makes that call; at the first call that differs the job is
+Calls are sent ahead (``Forecast``): the submissions of a lesson are asked the same calls in
+the same order along the path they take through the suite (the inputs are drawn from the
+test's seed, the same for everyone; a failed check makes fewer calls), so the calls that the
+paths of earlier submissions agree on are written to a new job as soon as it has loaded, and
+it answers them while the checker judges the answers it already has. Each answer is used only
+when the test really makes that call; at a call no remembered path foresaw, the job is
 replaced by a fresh one that is given exactly the calls made so far, so what a submission
 answers never depends on calls it was sent ahead. Hidden calls are sent ahead only once the
 hidden tests have begun: public checks never run in a process that saw a hidden input.
@@ -71,6 +72,7 @@ class RemoteFunction:
 
 
 AHEAD = 32  # calls sent ahead of the test that will make them, at most
+PATHS = 8  # call sequences remembered per lesson
 
 
 class Forecast:
@@ -90,9 +92,6 @@ class Forecast:
             self.paths.remove(calls)
         self.paths.insert(0, calls)
         del self.paths[PATHS:]
-
-
-PATHS = 8  # call sequences remembered per lesson
 
 
 _FORECASTS: dict[tuple[str, ...], Forecast] = {}
