@@ -322,6 +322,17 @@ def test_a_course_lesson_whose_module_file_is_missing_is_one_line(
     assert_same_as_clean(out, clean_v1)
 
 
+def test_a_preload_that_cannot_be_imported_is_one_line_naming_it(course_root, class_v1, tmp_path):
+    config = course_root / "course.toml"
+    text = config.read_text()
+    try:
+        config.write_text(text.replace('preload = []', 'preload = ["torch._dynamoo"]', 1))
+        assert_fault(batch(class_v1, tmp_path / "out", course_root), 1, "preload",
+                     "torch._dynamoo")
+    finally:
+        config.write_text(text)
+
+
 # ---------------------------------------------------------------------- the gradebook
 
 

@@ -119,7 +119,7 @@ def serve(course_root: Path) -> None:
 
 @contextlib.contextmanager
 def _warm(course_root: Path):
-    from grader.course.config import load_course, runner_preload
+    from grader.course.config import CourseError, load_course, runner_preload
     from grader.sandbox.host import RunnerHost
 
     course = load_course(course_root)
@@ -131,7 +131,11 @@ def _warm(course_root: Path):
         import grader.checker.plugin  # noqa: F401
 
         for name in preload:
-            importlib.import_module(name)
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                raise CourseError(f"course.toml: preload names {name}, which cannot be "
+                                  f"imported; fix the module name or remove it") from None
         yield course, host
 
 
