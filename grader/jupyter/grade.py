@@ -100,9 +100,9 @@ def grade_course(course, folder: Path, lessons: Sequence, *, unsafe: bool = Fals
     """Grade every submitted notebook of ``lessons`` and record the scores in the gradebook.
 
     The grading runs in checker worker processes (the engine ``grader batch`` uses, each
-    taking whole lessons), started first, while this process reads the notebooks, imports
-    nbgrader and opens its gradebook (seconds of imports: nbgrader pulls in the Jupyter server
-    stack), so they overlap. A second worker costs a second start (torch imported twice more)
+    taking whole lessons), started first; this process reads the notebooks meanwhile, and
+    imports nbgrader (which pulls in the Jupyter server stack) once the first results are in,
+    so as not to slow the workers' start. A second worker costs a second start (torch imported twice more)
     and pays for itself from about ``NOTEBOOKS_PER_WORKER`` notebooks on: one per that many,
     one per core, two at most.
     """

@@ -113,30 +113,15 @@ class Zygote:
         confined itself (or failed to)."""
         workdir = tempfile.mkdtemp(prefix="job-", dir=self.config.get("jobs_dir") or None)
         handover = wire.encode({"limits": limits, "workdir": workdir})
-        # The status pipe is made after any fork: a child forked while it exists would keep
-        # a copy of its write end, and the zygote would wait for an end of file until its
-        # deadline (ten seconds) whenever the spare had died and a child was forked here.
-        status_r = status_w = -1
         try:
             spare = self.ready_spare()
-            status_r, status_w = os.pipe()
             try:
-                socket.send_fds(spare.channel, [handover], [*fds, status_w])
+                status_r = self.hand_over(spare, handover, fds)
             except OSError:  # it died just now: fork one here
                 self.end_spare(spare)
-                os.close(status_r)
-                os.close(status_w)
-                status_r = status_w = -1
                 spare = self.fork_spare()
-                status_r, status_w = os.pipe()
-                socket.send_fds(spare.channel, [handover], [*fds, status_w])
-        except BaseException:
-            if status_r >= 0:
-                os.close(status_r)
-            raise
+                status_r = self.hand_over(spare, handover, fds)
         finally:
-            if status_w >= 0:
-                os.close(status_w)
             for fd in fds:
                 os.close(fd)
         spare.channel.close()
@@ -147,6 +132,21 @@ class Zygote:
             return {"pid": spare.pid,
                     "sandbox_failed": str(status.get("failed") or "no report")[:200]}
         return {"pid": spare.pid, "layers": status.get("layers", {})}
+
+    @staticmethod
+    def hand_over(spare: Spare, handover: bytes, fds: list[int]) -> int:
+        """Give ``spare`` the job's pipes, limits and folder, and the write end of a status
+        pipe made now, after every fork (a child forked while it existed would keep a copy of
+        the write end, and the report's end of file would never come); its read end."""
+        status_r, status_w = os.pipe()
+        try:
+            socket.send_fds(spare.channel, [handover], [*fds, status_w])
+        except BaseException:
+            os.close(status_r)
+            raise
+        finally:
+            os.close(status_w)
+        return status_r
 
     def ready_spare(self) -> Spare:
         """The spare, running (a job may have stopped it: it may signal it, nothing more),
